@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from calculators import views
+
+app_name = "calculators"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+]

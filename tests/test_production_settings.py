@@ -1,0 +1,48 @@
+"""Production settings: refuse to start without secrets, pass `check --deploy`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _manage("check", DJANGO_ENV="production", ALLOWED_HOSTS="marginlab.example")
+    assert result.returncode != 0
+    assert "SECRET_KEY environment variable is required" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = _manage("check", DJANGO_ENV="production", SECRET_KEY="k" * 10 + "-a9Zq!x7Lm2Pw4Rt8Yv3Nb6Hc1Jd5Fg0Ks")
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS environment variable is required" in result.stderr
+
+
+def test_production_passes_the_deploy_check_without_warnings():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_ENV="production",
+        SECRET_KEY="pr0d-" + "Zx8#Qm2!Lr5@Wt9$Kp3%Vn7^Hb4&Jd6*Fs1(Gc0)Ya" * 2,
+        ALLOWED_HOSTS="marginlab.example",
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
