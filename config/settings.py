@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "config",
     "accounts",
     "learn",
     "calculators",
