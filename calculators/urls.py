@@ -8,4 +8,5 @@ app_name = "calculators"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("<slug:slug>/", views.calculator_page, name="calculator"),
 ]

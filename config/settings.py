@@ -261,3 +261,5 @@ LOGGING = {
 
 # --- Margin Lab ---------------------------------------------------------------
 MARKET_SEED = env_int("MARKET_SEED", 20241)
+# Routes a bare "hello" view for bench/calculators.py's baseline; never on in a deployment.
+BENCH_HELLO = env_bool("BENCH_HELLO", False)

@@ -1,9 +1,372 @@
+"""Sandbox pages: thin views over sandbox.services (writes) and sandbox.selectors (reads).
+
+Every view starts with ``services.account_sync``: it creates the learner's account on
+the first visit and lets the risk engine catch the account up to its clock, so what a
+page shows (and what a POST acts on) is never stale — no background worker needed.
+
+One template per page; the parts htmx swaps are ``{% partialdef %}`` blocks in it, and
+a view renders ``"page.html#part"`` when the request comes from htmx. Every htmx form
+keeps a real ``action``, so each page works with JavaScript switched off (POST, then
+redirect to a GET with a message).
+"""
+
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from config.templatetags.money import amount
+from sandbox import charts, selectors, services
+from sandbox.engine import price_text
+from sandbox.errors import SandboxError
+from sandbox.forms import (
+    CancelOrderForm,
+    FastForwardForm,
+    FeeSettingsForm,
+    HistoryFilterForm,
+    OrderForm,
+    OrderPreviewForm,
+    ResetForm,
+    SymbolForm,
+    estimate_order,
+)
+from sandbox.market import load_market
+from sandbox.models import SandboxSettings
+
+DEFAULT_SYMBOL = "BTCUSDT"
+# Form errors: 422 for a full page, so the status tells the truth; htmx only swaps
+# 2xx responses by default, so its fragments with errors come back as 200.
+INVALID = 422
+
+
+def _symbol(params) -> str:
+    form = SymbolForm(params)
+    return (form.is_valid() and form.cleaned_data["symbol"]) or DEFAULT_SYMBOL
+
+
+def _use_bnb_for_fees(account) -> bool:
+    try:
+        return account.settings.use_bnb_for_fees
+    except SandboxSettings.DoesNotExist:
+        return False
+
+
+def _error_status(request) -> int:
+    return 200 if request.htmx else INVALID
+
+
+def _dashboard_url(symbol: str) -> str:
+    return f"{reverse('sandbox:dashboard')}?symbol={symbol}"
+
+
+# --- Dashboard -----------------------------------------------------------------------
+
+
+def _dashboard_context(account, *, symbol, order_form, preview_form=None, notice=None):
+    overview = selectors.account_overview(account=account)
+    use_bnb = _use_bnb_for_fees(account)
+    estimate = None
+    if preview_form is not None and preview_form.is_valid():
+        estimate = estimate_order(
+            preview_form.cleaned_data, overview=overview, use_bnb_for_fees=use_bnb
+        )
+    return {
+        "title": _("Sandbox"),
+        "section": "dashboard",
+        "overview": overview,
+        "symbol": symbol,
+        "chart": charts.sandbox_price_chart(
+            account=account,
+            overview=overview,
+            symbol=symbol,
+            preview_price=estimate.limit_price if estimate else None,
+        ),
+        "order_form": order_form,
+        "preview_form": preview_form,
+        "estimate": estimate,
+        "notice": notice,
+        "fast_forward_form": FastForwardForm(),
+        # Each Cancel button is its own form with its own idempotency key.
+        "open_order_rows": [
+            {"order": order, "form": CancelOrderForm()} for order in overview.open_orders
+        ],
+    }
+
+
+def _new_order_form(symbol: str, side: str = "buy", order_type: str = "market") -> OrderForm:
+    return OrderForm(initial={"symbol": symbol, "side": side, "order_type": order_type})
 
 
 @login_required
+@require_GET
 def dashboard(request):
-    return render(request, "sandbox/dashboard.html")
+    account = services.account_sync(user=request.user)
+    symbol = _symbol(request.GET)
+    context = _dashboard_context(account, symbol=symbol, order_form=_new_order_form(symbol))
+    return render(request, "sandbox/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def order_preview(request):
+    """What an order would do, recomputed as the learner edits the form (changes nothing)."""
+    account = services.account_sync(user=request.user)
+    preview_form = OrderPreviewForm(request.GET)
+    symbol = _symbol(request.GET)
+    if request.htmx:
+        context = _dashboard_context(
+            account, symbol=symbol, order_form=None, preview_form=preview_form
+        )
+        return render(request, "sandbox/dashboard.html#preview-update", context)
+    # Without JavaScript the "Preview order" button lands here: the whole dashboard, the
+    # learner's entries kept in a fresh form (with a new key) and the preview filled in.
+    typed = {
+        name: value
+        for name, value in request.GET.items()
+        if name in OrderForm.base_fields and name != "idempotency_key"
+    }
+    context = _dashboard_context(
+        account, symbol=symbol, order_form=OrderForm(initial=typed), preview_form=preview_form
+    )
+    return render(request, "sandbox/dashboard.html", context)
+
+
+def _order_done_message(order) -> str:
+    base = order.base_asset
+    if order.status == "filled":
+        template = _("Bought %(qty)s %(base)s at %(price)s USDT.")
+        if order.side == "sell":
+            template = _("Sold %(qty)s %(base)s at %(price)s USDT.")
+        return template % {
+            "qty": amount(order.quantity, base),
+            "base": base,
+            "price": price_text(order.symbol, order.fill_price),
+        }
+    template = _("Limit order placed: buy %(qty)s %(base)s at %(price)s USDT.")
+    if order.side == "sell":
+        template = _("Limit order placed: sell %(qty)s %(base)s at %(price)s USDT.")
+    return template % {
+        "qty": amount(order.quantity, base),
+        "base": base,
+        "price": price_text(order.symbol, order.limit_price),
+    }
+
+
+@login_required
+@require_POST
+def order_place(request):
+    account = services.account_sync(user=request.user)
+    form = OrderForm(request.POST)
+    symbol = _symbol(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.order_place(
+                account=account,
+                symbol=data["symbol"],
+                side=data["side"],
+                order_type=data["order_type"],
+                quantity=data["quantity"],
+                quote_amount=data["quote_amount"],
+                limit_price=data["limit_price"],
+                idempotency_key=str(data["idempotency_key"]),
+            )
+        except SandboxError as error:
+            # The service changed nothing; its message says why, as is.
+            form.add_error(None, error.message)
+        else:
+            notice = _order_done_message(order)
+            if not request.htmx:
+                messages.success(request, notice)
+                return redirect(_dashboard_url(symbol))
+            # A fresh form (fresh idempotency key) keeps symbol, side and type.
+            fresh = _new_order_form(symbol, data["side"], data["order_type"])
+            context = _dashboard_context(account, symbol=symbol, order_form=fresh, notice=notice)
+            return render(request, "sandbox/dashboard.html#trade-update", context)
+    form.renew_key()
+    context = _dashboard_context(account, symbol=symbol, order_form=form)
+    template = "sandbox/dashboard.html#trade-update" if request.htmx else "sandbox/dashboard.html"
+    return render(request, template, context, status=_error_status(request))
+
+
+@login_required
+@require_POST
+def order_cancel(request, order_id: int):
+    account = services.account_sync(user=request.user)
+    form = CancelOrderForm(request.POST)
+    symbol = _symbol(request.POST)
+    selectors.order_get(account=account, order_id=order_id)
+    notice = error = None
+    if not form.is_valid():
+        error = _("This form has expired. Reload the page and try again.")
+    else:
+        try:
+            services.order_cancel(
+                account=account,
+                order_id=order_id,
+                idempotency_key=str(form.cleaned_data["idempotency_key"]),
+            )
+        except SandboxError as exc:
+            error = exc.message
+        else:
+            notice = _("Order cancelled; its reserved funds are available again.")
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, notice)
+        return redirect(_dashboard_url(symbol))
+    context = _dashboard_context(account, symbol=symbol, order_form=None)
+    # Shown in the open-orders panel the answer replaces (role="status" / role="alert").
+    context["orders_notice"], context["orders_error"] = notice, error
+    return render(request, "sandbox/dashboard.html#cancel-update", context)
+
+
+@login_required
+@require_POST
+def clock_fast_forward(request):
+    account = services.account_sync(user=request.user)
+    form = FastForwardForm(request.POST)
+    symbol = _symbol(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose 1 hour, 1 day or 1 week."))
+        return redirect(_dashboard_url(symbol))
+    hours = form.cleaned_data["hours"]
+    try:
+        services.clock_fast_forward(
+            account=account, hours=hours, idempotency_key=str(form.cleaned_data["idempotency_key"])
+        )
+    except SandboxError as error:
+        messages.error(request, error.message)
+    else:
+        label = dict(form.fields["hours"].choices)[hours]
+        messages.success(
+            request,
+            _("The sandbox clock moved forward %(span)s. Anything the prices crossed has run.")
+            % {"span": label},
+        )
+    return redirect(_dashboard_url(symbol))
+
+
+# --- Market ----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def market(request):
+    account = services.account_sync(user=request.user)
+    symbol = _symbol(request.GET)
+    # One load of the scenario events serves the table and the chart.
+    market_now = load_market()
+    context = {
+        "title": _("Market"),
+        "section": "market",
+        "symbol": symbol,
+        # Weights are shares (0.4123); the page shows them as percentages.
+        "snapshots": [
+            {"snap": snap, "venues": [(venue, venue.weight * 100) for venue in snap.venues]}
+            for snap in selectors.market_snapshot(account=account, market=market_now)
+        ],
+        "chart": charts.sandbox_price_chart(account=account, symbol=symbol, market=market_now),
+        "symbols": [choice for choice, _label in SymbolForm.base_fields["symbol"].choices],
+    }
+    if request.htmx and request.htmx.target == "price-chart":
+        return render(request, "sandbox/market.html#price-chart", context)
+    return render(request, "sandbox/market.html", context)
+
+
+# --- History ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def history(request):
+    account = services.account_sync(user=request.user)
+    filters = HistoryFilterForm(request.GET)
+    season = page = None
+    if filters.is_valid():
+        season, page = filters.cleaned_data["season"], filters.cleaned_data["page"]
+    history_page = selectors.history_page(account=account, season=season, page=page or 1)
+    context = {
+        "title": _("History"),
+        "section": "history",
+        "history": history_page,
+    }
+    return render(request, "sandbox/history.html", context)
+
+
+# --- Settings and reset ----------------------------------------------------------
+
+
+def _settings_context(account, *, fee_form=None, reset_form=None):
+    return {
+        "title": _("Sandbox settings"),
+        "section": "settings",
+        "account": account,
+        "fee_form": fee_form
+        or FeeSettingsForm(initial={"use_bnb_for_fees": _use_bnb_for_fees(account)}),
+        "reset_form": reset_form or ResetForm(),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_page(request):
+    account = services.account_sync(user=request.user)
+    if request.method == "GET":
+        return render(request, "sandbox/settings.html", _settings_context(account))
+    form = FeeSettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            updated = services.settings_update(
+                account=account,
+                use_bnb_for_fees=form.cleaned_data["use_bnb_for_fees"],
+                idempotency_key=str(form.cleaned_data["idempotency_key"]),
+            )
+        except SandboxError as error:
+            form.add_error(None, error.message)
+        else:
+            if updated.use_bnb_for_fees:
+                messages.success(request, _("Fees are now paid in BNB when you hold enough."))
+            else:
+                messages.success(request, _("Fees are now paid in the asset you receive."))
+            return redirect("sandbox:settings")
+    form.renew_key()
+    return render(
+        request, "sandbox/settings.html", _settings_context(account, fee_form=form), status=INVALID
+    )
+
+
+@login_required
+@require_POST
+def account_reset(request):
+    account = services.account_sync(user=request.user)
+    form = ResetForm(request.POST)
+    if form.is_valid():
+        try:
+            account = services.account_reset(
+                account=account, idempotency_key=str(form.cleaned_data["idempotency_key"])
+            )
+        except SandboxError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Season %(season)s has started with 10,000 USDT. "
+                    "Earlier seasons stay in your history."
+                )
+                % {"season": account.season},
+            )
+            return redirect("sandbox:dashboard")
+    form.renew_key()
+    return render(
+        request,
+        "sandbox/settings.html",
+        _settings_context(account, reset_form=form),
+        status=INVALID,
+    )

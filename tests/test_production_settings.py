@@ -11,9 +11,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    # Start from a clean slate: the test run's own variables must not leak into production mode.
+    dropped = {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in dropped}
     clean.update(env)
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=clean,
@@ -30,7 +32,8 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_production_refuses_to_start_without_allowed_hosts():
-    result = _manage("check", DJANGO_ENV="production", SECRET_KEY="k" * 10 + "-a9Zq!x7Lm2Pw4Rt8Yv3Nb6Hc1Jd5Fg0Ks")
+    key = "k" * 10 + "-a9Zq!x7Lm2Pw4Rt8Yv3Nb6Hc1Jd5Fg0Ks"
+    result = _manage("check", DJANGO_ENV="production", SECRET_KEY=key)
     assert result.returncode != 0
     assert "ALLOWED_HOSTS environment variable is required" in result.stderr
 

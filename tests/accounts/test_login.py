@@ -66,7 +66,7 @@ def test_password_change_needs_the_old_password(client, learner, password):
             "new_password2": "x-new-passphrase-99",
         },
     )
-    assert 'id="id_old_password_errors"' in response.content.decode()
+    assert 'id="id_old_password_error"' in response.content.decode()
     response = client.post(
         "/accounts/password/",
         {

@@ -26,7 +26,7 @@ def test_it_shows_password_validator_errors_next_to_the_field(client, db):
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'id="id_password2_errors"' in html
+    assert 'id="id_password2_error"' in html
     assert "too short" in html
     assert "entirely numeric" in html
     assert not get_user_model().objects.filter(username="dave").exists()
@@ -57,8 +57,8 @@ def test_it_rejects_a_taken_username_and_email(client, learner):
         },
     )
     html = response.content.decode()
-    assert 'id="id_username_errors"' in html
-    assert 'id="id_email_errors"' in html
+    assert 'id="id_username_error"' in html
+    assert 'id="id_email_error"' in html
     assert get_user_model().objects.count() == 1
 
 
@@ -71,7 +71,7 @@ def test_it_requires_an_email(client, db):
             "password2": "a-long-unusual-passphrase-42",
         },
     )
-    assert 'id="id_email_errors"' in response.content.decode()
+    assert 'id="id_email_error"' in response.content.decode()
 
 
 def test_every_signup_field_has_a_label(client, db):

@@ -1,0 +1,373 @@
+"""Strict form fields shared by the calculator pages and the JSON API.
+
+Django's own ``DecimalField`` hands the text to ``Decimal()``, which happily accepts
+``"NaN"``, ``"Infinity"``, ``"1e3"`` and ``"٣"`` (an Arabic-Indic three). A calculator
+that teaches people to check their numbers should not guess, so these fields parse the
+text themselves: plain ASCII digits, an optional sign, an optional fraction, nothing else.
+
+Every widget here also refuses a parameter given twice (``?leverage=10&leverage=20``):
+the API would otherwise silently use the last one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# Above this, a number is a typo (or an attack), not a position: SPEC §5.2.
+MAX_MAGNITUDE = Decimal("1e15")
+# More places than any exchange quotes; keeps the formulas' 50-digit context comfortable.
+MAX_DECIMAL_PLACES = 18
+# A value longer than this cannot be a valid number under the two rules above.
+MAX_TEXT_LENGTH = 40
+
+_DECIMAL = re.compile(r"^(?P<sign>[+-]?)(?P<int>[0-9]*)(?:\.(?P<frac>[0-9]*))?$")
+_INTEGER = re.compile(r"^\+?[0-9]+$")
+
+TRUE_WORDS = frozenset({"true", "1", "on", "yes"})
+FALSE_WORDS = frozenset({"false", "0", "off", "no", ""})
+
+
+class _Repeated(list):
+    """Marks a parameter that arrived more than once, so ``clean`` can refuse it."""
+
+
+def _single_value(data: Any, name: str) -> Any:
+    if hasattr(data, "getlist"):
+        values = data.getlist(name)
+        if len(values) > 1:
+            return _Repeated(values)
+        return values[0] if values else None
+    return data.get(name)
+
+
+class DecimalInput(forms.TextInput):
+    """A text box with the decimal keypad on phones.
+
+    Not ``type="number"``: browsers reformat, reject the leading ``+`` and hide invalid
+    text from the server, so the learner would never see our message about it.
+    """
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(
+            {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false", **(attrs or {})}
+        )
+
+    def value_from_datadict(self, data, files, name):
+        return _single_value(data, name)
+
+
+class StrictSelect(forms.Select):
+    def value_from_datadict(self, data, files, name):
+        return _single_value(data, name)
+
+
+class StrictCheckbox(forms.CheckboxInput):
+    """Returns the raw text (``CheckboxInput`` turns any unknown word into ``True``)."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, check_test=lambda value: parse_bool(value) is True)
+
+    def value_from_datadict(self, data, files, name):
+        return _single_value(data, name)
+
+    def value_omitted_from_data(self, data, files, name):
+        # An unticked box sends nothing; that means "no", not "missing".
+        return False
+
+
+def parse_bool(value: Any) -> bool | None:
+    """``True``/``False`` for the words the API accepts, ``None`` for anything else."""
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    return None
+
+
+class SharedFieldMixin:
+    """Lets a form skip the deep copy Django makes of every field for every form instance.
+
+    Opt-in per field (``share_between_forms = True``): only for forms that never change a
+    field after the class is built, like the calculator forms (see ``forms.py``), whose API
+    answers faster without copying eleven fields and their widgets per request
+    (docs/performance.md). Other users of these fields get Django's usual copy.
+    """
+
+    share_between_forms = False
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        if self.share_between_forms:
+            memo[id(self)] = self
+            return self
+        return super().__deepcopy__(memo)
+
+
+def _refuse_repeats(value: Any) -> None:
+    if isinstance(value, _Repeated):
+        raise ValidationError(_("Give this value once."), code="repeated")
+
+
+class StrictDecimalField(SharedFieldMixin, forms.Field):
+    """A decimal typed as plain digits: ``30000``, ``+0.5``, ``.25``; never an exponent.
+
+    ``minimum`` says which numbers make sense for the field:
+    ``"positive"`` (> 0: prices, quantities, leverage), ``"non_negative"`` (≥ 0: balances,
+    liabilities) or ``"any"`` (a return or an unrealised PnL can be negative).
+    ``min_value``/``max_value`` narrow the range further (leverage 1–125, a rate below 1).
+    """
+
+    widget = DecimalInput
+    default_error_messages = {
+        "invalid": _("Enter a plain number such as 30000 or 0.5 (digits and one decimal point)."),
+        "too_long": _("This number is too long."),
+        "places": _("Use at most %(places)s decimal places."),
+        "too_large": _("Enter a number no larger than 1,000,000,000,000,000."),
+        "positive": _("Enter a number greater than zero."),
+        "non_negative": _("Enter zero or a positive number."),
+        "min_value": _("Enter at least %(limit)s."),
+        "max_value": _("Enter at most %(limit)s."),
+        "below_value": _("Enter a number below %(limit)s."),
+    }
+
+    def __init__(
+        self,
+        *,
+        minimum: str = "positive",
+        min_value: Decimal | None = None,
+        max_value: Decimal | None = None,
+        below_value: Decimal | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if minimum not in {"positive", "non_negative", "any"}:
+            raise ValueError(f"unknown minimum rule {minimum!r}")
+        self.minimum = minimum
+        self.min_value = min_value
+        self.max_value = max_value
+        self.below_value = below_value
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:
+        _refuse_repeats(value)
+        if value is None:
+            return None
+        text = str(value).strip()
+        if text == "":
+            return None
+        return parse_decimal(text, self.error_messages)
+
+    def validate(self, value: Decimal | None) -> None:
+        super().validate(value)
+        if value is None:
+            return
+        if self.minimum == "positive" and value <= 0:
+            raise ValidationError(self.error_messages["positive"], code="positive")
+        if self.minimum == "non_negative" and value < 0:
+            raise ValidationError(self.error_messages["non_negative"], code="non_negative")
+        for limit, failed, code in (
+            (self.min_value, lambda v, lim: v < lim, "min_value"),
+            (self.max_value, lambda v, lim: v > lim, "max_value"),
+            (self.below_value, lambda v, lim: v >= lim, "below_value"),
+        ):
+            if limit is not None and failed(value, limit):
+                raise ValidationError(
+                    self.error_messages[code], code=code, params={"limit": f"{limit:f}"}
+                )
+
+
+def parse_decimal(text: str, messages: dict[str, Any]) -> Decimal:
+    """Parse one plain decimal or raise ``ValidationError`` with the field's message."""
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ValidationError(messages["too_long"], code="too_long")
+    match = _DECIMAL.match(text)
+    if match is None or not (match["int"] or match["frac"]):
+        raise ValidationError(messages["invalid"], code="invalid")
+    if match["frac"] and len(match["frac"]) > MAX_DECIMAL_PLACES:
+        raise ValidationError(
+            messages["places"], code="places", params={"places": MAX_DECIMAL_PLACES}
+        )
+    # The regex has ruled out everything Decimal() would read as special (NaN, exponents).
+    number = Decimal(text)
+    if abs(number) > MAX_MAGNITUDE:
+        raise ValidationError(messages["too_large"], code="too_large")
+    return number
+
+
+class StrictIntegerField(SharedFieldMixin, forms.Field):
+    """A whole number typed as digits (the minute of the hour a loan was taken)."""
+
+    widget = DecimalInput
+    default_error_messages = {
+        "invalid": _("Enter a whole number."),
+        "range": _("Enter a whole number from %(low)s to %(high)s."),
+    }
+
+    def __init__(self, *, low: int, high: int, **kwargs: Any) -> None:
+        self.low = low
+        self.high = high
+        kwargs.setdefault("widget", DecimalInput({"inputmode": "numeric"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        _refuse_repeats(value)
+        if value is None or str(value).strip() == "":
+            return None
+        text = str(value).strip()
+        if len(text) > MAX_TEXT_LENGTH or not _INTEGER.match(text):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        number = int(text)
+        if not self.low <= number <= self.high:
+            raise ValidationError(
+                self.error_messages["range"],
+                code="range",
+                params={"low": self.low, "high": self.high},
+            )
+        return number
+
+
+class StrictChoiceField(SharedFieldMixin, forms.ChoiceField):
+    widget = StrictSelect
+
+    def to_python(self, value: Any) -> str:
+        _refuse_repeats(value)
+        return super().to_python(value)
+
+
+class StrictBooleanField(SharedFieldMixin, forms.Field):
+    """``true``/``false``, ``1``/``0``, ``on``/``off``, ``yes``/``no``; missing means false."""
+
+    widget = StrictCheckbox
+    default_error_messages = {"invalid": _("Enter true or false.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> bool:
+        _refuse_repeats(value)
+        parsed = parse_bool(value)
+        if parsed is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed
+
+
+class EntryListInput(forms.Widget):
+    """Several ``entry`` boxes sharing one name, as the API's repeated parameter does.
+
+    ``slots`` empty boxes are offered beyond the filled ones so a learner can add fills
+    without JavaScript (up to the calculator's maximum).
+    """
+
+    template_name = "calculators/widgets/entry_list.html"
+
+    def __init__(
+        self, attrs: dict[str, Any] | None = None, *, slots: int = 2, minimum: int = 4
+    ) -> None:
+        self.slots = slots
+        self.minimum = minimum
+        self.maximum = 20
+        super().__init__(attrs)
+
+    def value_from_datadict(self, data, files, name):
+        if hasattr(data, "getlist"):
+            return data.getlist(name)
+        value = data.get(name)
+        if value is None:
+            return []
+        return list(value) if isinstance(value, list | tuple) else [value]
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data
+
+    def format_value(self, value: Any) -> list[str]:
+        if not value:
+            return []
+        return [v if isinstance(v, str) else format_entry(v) for v in value]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        values = self.format_value(value)
+        count = min(self.maximum, max(self.minimum, len(values) + self.slots))
+        attrs = context["widget"]["attrs"]
+        base_id = attrs.get("id", name)
+        context["widget"]["describedby"] = attrs.get("aria-describedby", "")
+        context["widget"]["invalid"] = attrs.get("aria-invalid") == "true"
+        context["widget"]["boxes"] = [
+            {
+                "id": f"{base_id}_{index}",
+                "number": index + 1,
+                "value": values[index] if index < len(values) else "",
+            }
+            for index in range(count)
+        ]
+        return context
+
+    def id_for_label(self, id_):
+        return f"{id_}_0" if id_ else id_
+
+
+def format_entry(pair: Sequence[Decimal]) -> str:
+    price, quantity = pair
+    return f"{price:f}@{quantity:f}"
+
+
+class EntryListField(SharedFieldMixin, forms.Field):
+    """``price@quantity`` fills, 2 to 20 of them; blank boxes are skipped."""
+
+    widget = EntryListInput
+    default_error_messages = {
+        "format": _(
+            "Fill %(number)s: write it as price@quantity, for example 30000@0.5 "
+            "(both numbers greater than zero)."
+        ),
+        "count": _("Enter between %(min)s and %(max)s fills."),
+    }
+
+    def __init__(self, *, min_entries: int = 2, max_entries: int = 20, **kwargs: Any) -> None:
+        self.min_entries = min_entries
+        self.max_entries = max_entries
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[tuple[Decimal, Decimal]]:
+        texts = [str(v).strip() for v in (value or [])]
+        texts = [t for t in texts if t]
+        if not self.min_entries <= len(texts) <= self.max_entries:
+            raise ValidationError(
+                self.error_messages["count"],
+                code="count",
+                params={"min": self.min_entries, "max": self.max_entries},
+            )
+        number_messages = StrictDecimalField().error_messages
+        entries: list[tuple[Decimal, Decimal]] = []
+        for index, text in enumerate(texts, start=1):
+            price_text, at, quantity_text = text.partition("@")
+            try:
+                if not at:
+                    raise ValidationError("missing @")
+                price = parse_decimal(price_text.strip(), number_messages)
+                quantity = parse_decimal(quantity_text.strip(), number_messages)
+            except ValidationError:
+                raise ValidationError(
+                    self.error_messages["format"], code="format", params={"number": index}
+                ) from None
+            if price <= 0 or quantity <= 0:
+                raise ValidationError(
+                    self.error_messages["format"], code="format", params={"number": index}
+                )
+            entries.append((price, quantity))
+        return entries
+
+    def validate(self, value: Any) -> None:
+        # to_python has already checked the count; an empty list is not "missing" here.
+        return None

@@ -1,0 +1,390 @@
+"""One form per calculator: the page, the embeddable widget and the JSON API all parse
+their input here and call ``calculators.formulas`` through :meth:`CalculatorForm.compute`.
+
+Fields check what one value can say on its own (a number, its sign, its range); the
+formulas check what values say together (wallet balance *or* leverage, a margin-call level
+above the liquidation level) and raise ``CalculatorInputError``, which ``compute`` turns
+into an error on the field it names. Either way the learner sees a message next to the
+field and the API answers 400.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal, DecimalException
+from typing import Any, ClassVar
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from calculators import formulas
+from calculators.fields import (
+    EntryListField,
+    StrictBooleanField,
+    StrictChoiceField,
+    StrictDecimalField,
+    StrictIntegerField,
+)
+
+logger = logging.getLogger(__name__)
+
+# The highest leverage any symbol in the bracket table allows (125× on BTCUSDT).
+MAX_LEVERAGE = Decimal(max(formulas.symbol_max_leverage(s) for s in formulas.SYMBOLS))
+
+SIDE_CHOICES = [(formulas.LONG, _("Long")), (formulas.SHORT, _("Short"))]
+MARGIN_MODE_CHOICES = [(formulas.ISOLATED, _("Isolated")), (formulas.CROSS, _("Cross"))]
+SYMBOL_CHOICES = [(symbol, symbol) for symbol in formulas.SYMBOLS]
+MARGIN_KIND_CHOICES = [("cross3x", _("Cross 3x")), ("cross5x", _("Cross 5x"))]
+
+
+def positive(label: Any, help_text: Any = "", **kwargs: Any) -> StrictDecimalField:
+    """A number that must be above zero: a price, a quantity, a level."""
+    return StrictDecimalField(label=label, help_text=help_text, minimum="positive", **kwargs)
+
+
+def non_negative(label: Any, help_text: Any = "", **kwargs: Any) -> StrictDecimalField:
+    """A number that may be zero but not negative: a balance, a debt, a rate."""
+    return StrictDecimalField(label=label, help_text=help_text, minimum="non_negative", **kwargs)
+
+
+def leverage_field(**kwargs: Any) -> StrictDecimalField:
+    kwargs.setdefault("label", _("Leverage (×)"))
+    kwargs.setdefault(
+        "help_text", _("How many times your margin the position is worth, from 1 to 125.")
+    )
+    return StrictDecimalField(
+        minimum="positive", min_value=Decimal(1), max_value=MAX_LEVERAGE, **kwargs
+    )
+
+
+def side_field() -> StrictChoiceField:
+    return StrictChoiceField(
+        label=_("Side"),
+        choices=SIDE_CHOICES,
+        help_text=_("Long profits when the price rises, short when it falls."),
+    )
+
+
+def margin_kind_field() -> StrictChoiceField:
+    return StrictChoiceField(
+        label=_("Account kind"),
+        choices=MARGIN_KIND_CHOICES,
+        required=False,
+        help_text=_(
+            "3x: margin call at 1.3, liquidation at 1.1. 5x: margin call at 1.16, "
+            "liquidation at 1.1."
+        ),
+    )
+
+
+class CalculatorForm(forms.Form):
+    """Base of every calculator form: validate, then run the one formula of ``slug``."""
+
+    slug: ClassVar[str]
+
+    def _clean_fields(self) -> None:
+        # Django's version builds a BoundField per field first, and each one evaluates its
+        # lazily translated help text: a dozen catalogue lookups per request that the API
+        # never shows (a quarter of its time; docs/performance.md). Same rules otherwise:
+        # the widget reads the value, the field cleans it, an error lands on the field.
+        # (No field here is disabled and no form defines clean_<field>.)
+        for name, field in self.fields.items():
+            value = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+            try:
+                self.cleaned_data[name] = field.clean(value)
+            except ValidationError as error:
+                self.add_error(name, error)
+
+    def formula_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for the formula; a blank optional field takes the formula's
+        default (e.g. ``symbol`` → BTCUSDT, ``outstanding_interest`` → 0)."""
+        return {k: v for k, v in self.cleaned_data.items() if v is not None and v != ""}
+
+    def compute(self) -> formulas.CalcResult | None:
+        """The calculator's result, or ``None`` with the reasons attached to the fields."""
+        if not self.is_valid():
+            return None
+        try:
+            return formulas.CALCULATORS[self.slug](**self.formula_kwargs())
+        except formulas.CalculatorInputError as error:
+            message = gettext(error.message)
+            if error.params:
+                message = message % error.params
+            self.add_error(error.field if error.field in self.fields else None, message)
+        except DecimalException:
+            # The fields keep numbers in a range the formulas handle; reaching this means a
+            # combination nobody foresaw. Say so instead of answering 500, and log it.
+            logger.warning("calculator %s could not compute %r", self.slug, self.cleaned_data)
+            self.add_error(None, _("These numbers cannot be worked out. Try other values."))
+        return None
+
+    def api_inputs(self) -> dict[str, Any]:
+        """The parsed inputs as the API echoes them: decimals as plain strings."""
+        echoed: dict[str, Any] = {}
+        for name, value in self.cleaned_data.items():
+            if value is None or value == "":
+                continue
+            echoed[name] = serialise(value)
+        return echoed
+
+
+def serialise(value: Any) -> Any:
+    """A value in the API's JSON: numbers as decimal strings, booleans and text as they are."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Decimal):
+        return formulas.plain_decimal(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [serialise(v) for v in value]
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+class InitialMarginForm(CalculatorForm):
+    slug = "initial-margin"
+
+    quantity = positive(_("Quantity"), _("Size of the position in the base asset, e.g. 0.5 BTC."))
+    entry_price = positive(_("Entry price (USDT)"), _("Price at which you open the position."))
+    leverage = leverage_field()
+
+
+class PnlForm(CalculatorForm):
+    slug = "pnl"
+
+    side = side_field()
+    entry_price = positive(_("Entry price (USDT)"), _("Price at which you opened."))
+    exit_price = positive(_("Exit price (USDT)"), _("Price at which you close."))
+    quantity = positive(_("Quantity"), _("Size of the position in the base asset."))
+    leverage = leverage_field()
+
+
+class TargetPriceForm(CalculatorForm):
+    slug = "target-price"
+
+    side = side_field()
+    entry_price = positive(_("Entry price (USDT)"), _("Price at which you opened."))
+    leverage = leverage_field()
+    roe_percent = StrictDecimalField(
+        label=_("Target return on margin (%)"),
+        help_text=_("The ROE you aim for; negative for a stop-loss, e.g. -50."),
+        minimum="any",
+    )
+
+
+class LiquidationPriceForm(CalculatorForm):
+    slug = "liquidation-price"
+
+    side = side_field()
+    entry_price = positive(_("Entry price (USDT)"), _("Average price of the open position."))
+    quantity = positive(_("Quantity"), _("Position size in the base asset, e.g. 0.5 BTC."))
+    margin_mode = StrictChoiceField(
+        label=_("Margin mode"),
+        choices=MARGIN_MODE_CHOICES,
+        help_text=_("Isolated: only this position's margin is at risk. Cross: the whole wallet."),
+    )
+    symbol = StrictChoiceField(
+        label=_("Symbol"),
+        choices=SYMBOL_CHOICES,
+        required=False,
+        help_text=_("Its leverage brackets set the maintenance margin."),
+    )
+    leverage = leverage_field(
+        required=False,
+        help_text=_(
+            "Isolated mode only: the margin is notional ÷ leverage. Leave empty if you "
+            "enter a wallet balance."
+        ),
+    )
+    wallet_balance = non_negative(
+        _("Wallet balance (USDT)"),
+        _(
+            "Cross: your futures wallet balance. Isolated: the position's margin. Leave empty "
+            "if you enter a leverage."
+        ),
+        required=False,
+    )
+    other_maintenance_margin = non_negative(
+        _("Maintenance margin of your other positions (USDT)"),
+        _("Cross mode only (TMM1). Leave empty for none."),
+        required=False,
+    )
+    other_unrealized_pnl = StrictDecimalField(
+        label=_("Unrealised PnL of your other positions (USDT)"),
+        help_text=_("Cross mode only (UPNL1); negative for a loss. Leave empty for none."),
+        minimum="any",
+        required=False,
+    )
+    maintenance_margin_rate = non_negative(
+        _("Maintenance margin rate (fraction)"),
+        _(
+            "Optional, with the amount below: replaces the bracket table with one bracket. "
+            "Write it as a fraction: 0.025 means 2.5 %."
+        ),
+        required=False,
+        below_value=Decimal(1),
+    )
+    maintenance_amount = non_negative(
+        _("Maintenance amount (USDT)"),
+        _("The bracket's cum; optional, with the rate above."),
+        required=False,
+    )
+
+
+class MaxOpenForm(CalculatorForm):
+    slug = "max-open"
+
+    symbol = StrictChoiceField(label=_("Symbol"), choices=SYMBOL_CHOICES, required=False)
+    entry_price = positive(_("Entry price (USDT)"), _("Price at which you would open."))
+    available_balance = non_negative(
+        _("Available balance (USDT)"), _("Margin you can put up for the new position.")
+    )
+    leverage = leverage_field(
+        help_text=_("The symbol's brackets cap the notional at each leverage.")
+    )
+
+
+class OpenPriceForm(CalculatorForm):
+    slug = "open-price"
+
+    entry = EntryListField(
+        label=_("Fills"),
+        help_text=_(
+            "Each fill as price@quantity, e.g. 30000@0.5. Two to twenty fills; "
+            "leave spare boxes empty."
+        ),
+        min_entries=formulas.MIN_ENTRIES,
+        max_entries=formulas.MAX_ENTRIES,
+    )
+
+    def formula_kwargs(self) -> dict[str, Any]:
+        return {"entries": self.cleaned_data["entry"]}
+
+    def api_inputs(self) -> dict[str, Any]:
+        return {"entry": [f"{p:f}@{q:f}" for p, q in self.cleaned_data["entry"]]}
+
+
+class MarginLevelForm(CalculatorForm):
+    slug = "margin-level"
+
+    total_assets = non_negative(
+        _("Total assets (USDT)"), _("Value of everything in the margin account.")
+    )
+    total_liabilities = non_negative(
+        _("Total liabilities (USDT)"), _("Value of everything you borrowed (principal).")
+    )
+    outstanding_interest = non_negative(
+        _("Outstanding interest (USDT)"), _("Interest owed but not yet paid."), required=False
+    )
+    collateral_value = non_negative(
+        _("Collateral value (USDT)"),
+        _("Σ asset value × collateral ratio; leave empty to use the total assets."),
+        required=False,
+    )
+    margin_kind = margin_kind_field()
+
+
+class MarginLiquidationPriceForm(CalculatorForm):
+    slug = "margin-liquidation-price"
+
+    base_quantity = non_negative(
+        _("Base asset held (B)"), _("e.g. the BTC in the account, in BTC.")
+    )
+    quote_quantity = non_negative(
+        _("Quote asset held (Q, USDT)"), _("e.g. the USDT in the account.")
+    )
+    base_liability = non_negative(
+        _("Base asset owed (Lb)"), _("Borrowed base asset plus its interest, in BTC.")
+    )
+    quote_liability = non_negative(
+        _("Quote asset owed (Lq, USDT)"), _("Borrowed USDT plus its interest.")
+    )
+    liquidation_level = positive(
+        _("Liquidation level"), _("Margin level that triggers liquidation (1.1)."), required=False
+    )
+    margin_call_level = positive(
+        _("Margin-call level"), _("Margin level that triggers a margin call (1.3)."), required=False
+    )
+
+
+class InterestForm(CalculatorForm):
+    slug = "interest"
+
+    principal = non_negative(_("Principal"), _("Amount borrowed, in the borrowed asset."))
+    daily_rate_percent = non_negative(
+        _("Daily interest rate (%)"),
+        _("e.g. 0.02 for 0.02 % a day. Enter this or the hourly rate."),
+        required=False,
+    )
+    hourly_rate_percent = non_negative(
+        _("Hourly interest rate (%)"),
+        _("Enter this or the daily rate, not both."),
+        required=False,
+    )
+    hours = non_negative(_("Hours borrowed"), _("How long the loan stays open; fractions allowed."))
+    borrow_minute = StrictIntegerField(
+        label=_("Minute of the hour you borrow (0–59)"),
+        help_text=_("Interest is charged at borrowing and at every full hour after."),
+        low=0,
+        high=59,
+        required=False,
+    )
+    bnb_discount = StrictBooleanField(
+        label=_("Pay interest in BNB (5 % off)"),
+    )
+
+
+class MaxBorrowForm(CalculatorForm):
+    slug = "max-borrow"
+
+    collateral_value = non_negative(
+        _("Collateral value (USDT)"), _("Σ asset value × collateral ratio, before borrowing.")
+    )
+    total_liabilities = non_negative(
+        _("Total liabilities (USDT)"), _("What you already owe."), required=False
+    )
+    outstanding_interest = non_negative(
+        _("Outstanding interest (USDT)"), _("Interest owed but not yet paid."), required=False
+    )
+    margin_kind = margin_kind_field()
+    collateral_ratio = non_negative(
+        _("Collateral ratio of the borrowed asset"),
+        _("1 for USDT, 0.95 for BTC or ETH; the borrowed coins count as collateral too."),
+        required=False,
+        max_value=Decimal(1),
+    )
+
+
+class AutoBorrowForm(CalculatorForm):
+    slug = "auto-borrow"
+
+    wallet_balance = non_negative(
+        _("Wallet balance"), _("What you hold of the asset the order spends.")
+    )
+    order_amount = non_negative(_("Order amount"), _("What the order needs of that asset."))
+
+
+FORMS: dict[str, type[CalculatorForm]] = {  # slug → form
+    form.slug: form
+    for form in (
+        InitialMarginForm,
+        PnlForm,
+        TargetPriceForm,
+        LiquidationPriceForm,
+        MaxOpenForm,
+        OpenPriceForm,
+        MarginLevelForm,
+        MarginLiquidationPriceForm,
+        InterestForm,
+        MaxBorrowForm,
+        AutoBorrowForm,
+    )
+}
+
+# The calculator forms never change a field after start-up, so their instances can share
+# the fields instead of deep-copying them per request (SharedFieldMixin).
+for _form in FORMS.values():
+    for _field in _form.base_fields.values():
+        _field.share_between_forms = True

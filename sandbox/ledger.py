@@ -1,0 +1,245 @@
+"""The only code that writes postings and balances.
+
+``ledger_post`` records one balanced transaction: its legs must sum to zero per asset
+(money is moved, never created or lost). Learner balances are cached in ``Balance`` and
+changed here, in the same database transaction as the postings; a learner balance that
+would go negative makes the whole transaction fail with ``InsufficientBalance``.
+
+Callers hold the learner's ``Account`` row lock (``select_for_update``) before they read
+balances and call ``ledger_post``; the balance rows are locked again here (a second
+line of defence on PostgreSQL), and the ``Balance`` CHECK constraint is a third.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+
+from calculators.formulas import quantize8
+from config.templatetags.money import amount as format_amount
+from sandbox.errors import InsufficientBalance
+from sandbox.models import (
+    Account,
+    Asset,
+    Balance,
+    LedgerTransaction,
+    Order,
+    Posting,
+    SystemCode,
+    Wallet,
+)
+
+ZERO = Decimal(0)
+# System accounts have no seasons; their postings all carry season 0.
+SYSTEM_SEASON = 0
+LEARNER_WALLETS = (Wallet.SPOT, Wallet.SPOT_LOCKED, Wallet.CROSS, Wallet.CROSS_LOCKED)
+WALLET_NAMES = {
+    Wallet.SPOT: gettext_noop("Spot wallet"),
+    Wallet.SPOT_LOCKED: gettext_noop("Spot wallet (in orders)"),
+    Wallet.CROSS: gettext_noop("Cross Margin wallet"),
+    Wallet.CROSS_LOCKED: gettext_noop("Cross Margin wallet (in orders)"),
+}
+INSUFFICIENT = gettext_noop(
+    "Insufficient {asset} in your {wallet}: {available} available, {needed} needed"
+)
+
+
+class LedgerError(ValueError):
+    """A programming error: an unbalanced or malformed transaction. Never shown to learners."""
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One side of a movement: ``amount`` (signed) on ``account``'s ``wallet`` of ``asset``."""
+
+    account: Account
+    wallet: str
+    asset: str
+    amount: Decimal
+
+
+def move(
+    *,
+    source: Account,
+    source_wallet: str,
+    target: Account,
+    target_wallet: str,
+    asset: str,
+    amount: Decimal,
+) -> list[Leg]:
+    """The two legs that move ``amount`` of ``asset`` from source to target."""
+    return [
+        Leg(source, source_wallet, asset, -amount),
+        Leg(target, target_wallet, asset, amount),
+    ]
+
+
+def insufficient_message(*, asset: str, wallet: str, available: Decimal, needed: Decimal) -> str:
+    return gettext(INSUFFICIENT).format(
+        asset=asset,
+        wallet=gettext(WALLET_NAMES.get(wallet, wallet)),
+        available=format_amount(available, asset),
+        needed=format_amount(needed, asset),
+    )
+
+
+def season_of(account: Account) -> int:
+    return SYSTEM_SEASON if account.is_system else account.season
+
+
+@transaction.atomic
+def ledger_post(
+    *,
+    kind: str,
+    legs: Iterable[Leg],
+    account: Account | None,
+    memo: str,
+    minute: int,
+    sandbox_time: datetime,
+    order: Order | None = None,
+) -> LedgerTransaction:
+    """Record one balanced transaction and update the learners' cached balances.
+
+    Legs of zero are dropped. Amounts must already have at most 8 decimal places:
+    rounding is the caller's decision (it knows who should get the odd satoshi).
+    """
+    legs = [leg for leg in legs if leg.amount != 0]
+    if not legs:
+        raise LedgerError("A transaction needs at least one non-zero leg.")
+    per_asset: dict[str, Decimal] = defaultdict(Decimal)
+    for leg in legs:
+        if not isinstance(leg.amount, Decimal) or not leg.amount.is_finite():
+            raise LedgerError(f"Ledger amounts are finite Decimals, got {leg.amount!r}.")
+        if quantize8(leg.amount) != leg.amount:
+            raise LedgerError(f"Ledger amounts have at most 8 decimal places: {leg.amount}.")
+        if leg.asset not in Asset.values or leg.wallet not in Wallet.values:
+            raise LedgerError(f"Unknown wallet/asset {leg.wallet}/{leg.asset}.")
+        if leg.account.pk is None:
+            raise LedgerError("Legs must be on saved accounts.")
+        per_asset[leg.asset] += leg.amount
+    unbalanced = {asset: total for asset, total in per_asset.items() if total != 0}
+    if unbalanced:
+        raise LedgerError(f"Unbalanced transaction: {unbalanced}.")
+
+    season = account.season if account is not None else SYSTEM_SEASON
+    tx = LedgerTransaction.objects.create(
+        account=account,
+        season=season,
+        kind=kind,
+        memo=memo[:255],
+        order=order,
+        minute=minute,
+        sandbox_time=sandbox_time,
+    )
+    Posting.objects.bulk_create(
+        Posting(
+            transaction=tx,
+            account=leg.account,
+            season=season_of(leg.account),
+            wallet=leg.wallet,
+            asset=leg.asset,
+            amount=leg.amount,
+        )
+        for leg in legs
+    )
+
+    deltas: dict[tuple[int, int, str, str], Decimal] = defaultdict(Decimal)
+    for leg in legs:
+        if not leg.account.is_system:
+            deltas[(leg.account.pk, leg.account.season, leg.wallet, leg.asset)] += leg.amount
+    _apply_deltas({key: delta for key, delta in deltas.items() if delta != 0})
+    return tx
+
+
+def _apply_deltas(deltas: dict[tuple[int, int, str, str], Decimal]) -> None:
+    """Add ``deltas`` to the cached learner balances; refuse to take one below zero.
+
+    The new amounts are computed here in ``Decimal`` and written as values, not as
+    ``amount + delta`` in SQL: SQLite does decimal arithmetic in binary floating point,
+    which would slowly blur the cached balances. The caller's account lock is what makes
+    this read-then-write safe; on PostgreSQL the rows are also locked (a second line of
+    defence) and the CHECK constraint on ``Balance.amount`` is the third.
+    """
+    if not deltas:
+        return
+    condition = Q()
+    for account_id, season, wallet, asset in deltas:
+        condition |= Q(account_id=account_id, season=season, wallet=wallet, asset=asset)
+    rows = {
+        (row.account_id, row.season, row.wallet, row.asset): row
+        # A fixed lock order: two transactions touching the same rows can never wait
+        # on each other in opposite orders (a deadlock).
+        for row in Balance.objects.select_for_update().filter(condition).order_by("pk")
+    }
+    for key in sorted(deltas):
+        account_id, season, wallet, asset = key
+        delta = deltas[key]
+        row = rows.get(key)
+        current = row.amount if row is not None else ZERO
+        new = current + delta
+        if new < 0:
+            raise InsufficientBalance(
+                insufficient_message(asset=asset, wallet=wallet, available=current, needed=-delta)
+            )
+        if row is None:
+            Balance.objects.create(
+                account_id=account_id, season=season, wallet=wallet, asset=asset, amount=new
+            )
+        else:
+            Balance.objects.filter(pk=row.pk).update(amount=new, updated_at=timezone.now())
+
+
+def open_season(account: Account, season: int) -> None:
+    """Create the zero balance rows of a learner's season (every wallet × asset)."""
+    Balance.objects.bulk_create(
+        [
+            Balance(account=account, season=season, wallet=wallet, asset=asset, amount=ZERO)
+            for wallet in LEARNER_WALLETS
+            for asset in Asset.values
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def balances_of(account: Account, *, season: int | None = None) -> dict[tuple[str, str], Decimal]:
+    """(wallet, asset) → cached amount for a learner's season (default: the current one)."""
+    rows = Balance.objects.filter(
+        account=account, season=account.season if season is None else season
+    ).values_list("wallet", "asset", "amount")
+    return {(wallet, asset): amount for wallet, asset, amount in rows}
+
+
+def balance_of(account: Account, wallet: str, asset: str) -> Decimal:
+    value = (
+        Balance.objects.filter(account=account, season=account.season, wallet=wallet, asset=asset)
+        .values_list("amount", flat=True)
+        .first()
+    )
+    return value if value is not None else ZERO
+
+
+def system_accounts(codes: Sequence[str] = SystemCode.values) -> dict[str, Account]:
+    """The system accounts by code, created on first use (one query when they exist)."""
+    found = {a.system_code: a for a in Account.objects.filter(system_code__in=list(codes))}
+    for code in codes:
+        if code not in found:
+            # Two first requests may race to create the same one: let the unique
+            # constraint pick a winner and read it back.
+            found[code] = _create_system_account(code)
+    return found
+
+
+def _create_system_account(code: str) -> Account:
+    try:
+        with transaction.atomic():
+            return Account.objects.create(system_code=code, evaluated_minute=0)
+    except IntegrityError:
+        return Account.objects.get(system_code=code)

@@ -1,0 +1,554 @@
+"""Sandbox data: accounts, the append-only ledger, orders and fills, market scenarios.
+
+The design is written up in docs/sandbox.md. In short: every balance change is one
+``LedgerTransaction`` whose ``Posting`` rows sum to zero per asset; ``Balance`` caches
+the sum of a learner's postings per (season, wallet, asset) and is written only by
+``sandbox.ledger.ledger_post``, in the same database transaction as the postings.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from calculators.formulas import MARGIN_KINDS
+
+AMOUNT = {"max_digits": 30, "decimal_places": 8}
+ZERO = Decimal(0)
+
+
+class Asset(models.TextChoices):
+    USDT = "USDT", "USDT"
+    USDC = "USDC", "USDC"
+    BTC = "BTC", "BTC"
+    ETH = "ETH", "ETH"
+    BNB = "BNB", "BNB"
+
+
+class Wallet(models.TextChoices):
+    SPOT = "spot", "Spot"
+    # Funds reserved by open orders live in their own wallet, so a reservation is a
+    # normal balanced ledger transaction instead of a number kept on the side.
+    SPOT_LOCKED = "spot_locked", "Spot (in orders)"
+    CROSS = "cross", "Cross Margin"
+    CROSS_LOCKED = "cross_locked", "Cross Margin (in orders)"
+
+
+class SystemCode(models.TextChoices):
+    TREASURY = "treasury", "Treasury (starting money)"
+    MARKET = "market", "Market (trade counterparty)"
+    LENDING_POOL = "lending_pool", "Lending pool"
+    FEE_INCOME = "fee_income", "Fee income"
+    INSURANCE_FUND = "insurance_fund", "Insurance fund"
+    REWARDS = "rewards", "Rewards (learn and earn)"
+
+
+class Symbol(models.TextChoices):
+    BTCUSDT = "BTCUSDT", "BTC/USDT"
+    ETHUSDT = "ETHUSDT", "ETH/USDT"
+    BNBUSDT = "BNBUSDT", "BNB/USDT"
+    USDCUSDT = "USDCUSDT", "USDC/USDT"
+
+
+# symbol → (base asset, quote asset)
+SYMBOL_ASSETS: dict[str, tuple[str, str]] = {
+    Symbol.BTCUSDT: (Asset.BTC, Asset.USDT),
+    Symbol.ETHUSDT: (Asset.ETH, Asset.USDT),
+    Symbol.BNBUSDT: (Asset.BNB, Asset.USDT),
+    Symbol.USDCUSDT: (Asset.USDC, Asset.USDT),
+}
+# base asset → the symbol that prices it in USDT
+ASSET_SYMBOL: dict[str, str] = {base: symbol for symbol, (base, _) in SYMBOL_ASSETS.items()}
+
+
+class OrderSide(models.TextChoices):
+    BUY = "buy", "Buy"
+    SELL = "sell", "Sell"
+
+
+class OrderType(models.TextChoices):
+    MARKET = "market", "Market"
+    LIMIT = "limit", "Limit"
+
+
+class OrderStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    FILLED = "filled", "Filled"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class TransactionKind(models.TextChoices):
+    DEPOSIT = "deposit", "Deposit"
+    # A fill: both legs of the trade and its fee, in one balanced transaction.
+    TRADE = "trade", "Trade"
+    ORDER_HOLD = "order_hold", "Funds reserved for an order"
+    ORDER_RELEASE = "order_release", "Reserved funds released"
+    REWARD = "reward", "Reward"
+    RESET = "reset", "Account reset"
+
+
+class MarginKind(models.TextChoices):
+    CROSS3X = "cross3x", "Cross 3x"
+    CROSS5X = "cross5x", "Cross 5x"
+
+
+def _choices_check(
+    field: str, choices: type[models.TextChoices], name: str
+) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+
+
+# ---------------------------------------------------------------------------------------
+# Append-only rows
+# ---------------------------------------------------------------------------------------
+
+
+class AppendOnlyError(Exception):
+    """Someone tried to change or remove a ledger row; the ledger only grows."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only: no update().")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only: no delete().")
+
+
+class AppendOnlyModel(models.Model):
+    """A row that can be inserted once and never changed or deleted through the ORM."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows are append-only: no update.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{type(self).__name__} rows are append-only: no delete.")
+
+
+# ---------------------------------------------------------------------------------------
+# Accounts and balances
+# ---------------------------------------------------------------------------------------
+
+
+class Account(models.Model):
+    """A learner's sandbox account, or one of the system accounts (user is null)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        # A learner with sandbox history is never silently deleted with it.
+        on_delete=models.PROTECT,
+        related_name="sandbox_account",
+    )
+    system_code = models.CharField(max_length=20, choices=SystemCode.choices, blank=True)
+    season = models.PositiveIntegerField(default=1)
+    # Sandbox time = real time + this offset. Fast-forward only ever adds to it.
+    clock_offset_seconds = models.BigIntegerField(default=0)
+    # The last market minute (pricing.minute_of) the risk engine has processed.
+    evaluated_minute = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False) & Q(system_code=""))
+                | (Q(user__isnull=True) & Q(system_code__in=SystemCode.values)),
+                name="sandbox_account_learner_xor_system",
+            ),
+            models.UniqueConstraint(
+                fields=["system_code"],
+                condition=~Q(system_code=""),
+                name="sandbox_account_unique_system_code",
+            ),
+            models.CheckConstraint(
+                condition=Q(clock_offset_seconds__gte=0), name="sandbox_account_clock_forward"
+            ),
+            models.CheckConstraint(condition=Q(season__gte=1), name="sandbox_account_season_1"),
+        ]
+
+    def __str__(self) -> str:
+        if self.system_code:
+            return f"system: {self.system_code}"
+        return f"sandbox of {self.user}" if self.user_id else "sandbox account"
+
+    @property
+    def is_system(self) -> bool:
+        return bool(self.system_code)
+
+
+class Balance(models.Model):
+    """Cached sum of a learner's postings for one (season, wallet, asset).
+
+    Only learner balances are cached. System accounts are counterparties of every
+    learner; caching their balances would make one row that every trade in the app
+    must lock. Their balance is the sum of their postings.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="balances")
+    season = models.PositiveIntegerField()
+    wallet = models.CharField(max_length=20, choices=Wallet.choices)
+    asset = models.CharField(max_length=10, choices=Asset.choices)
+    amount = models.DecimalField(**AMOUNT, default=ZERO)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "season", "wallet", "asset"], name="sandbox_balance_unique"
+            ),
+            # The database's own backstop for "a learner balance never goes negative".
+            models.CheckConstraint(condition=Q(amount__gte=0), name="sandbox_balance_not_negative"),
+            _choices_check("wallet", Wallet, "sandbox_balance_wallet_valid"),
+            _choices_check("asset", Asset, "sandbox_balance_asset_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} s{self.season} {self.wallet} {self.amount} {self.asset}"
+
+
+# ---------------------------------------------------------------------------------------
+# Orders (mutable: status moves open → filled/cancelled)
+# ---------------------------------------------------------------------------------------
+
+
+class Order(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="orders")
+    season = models.PositiveIntegerField()
+    wallet = models.CharField(max_length=20, choices=Wallet.choices, default=Wallet.SPOT)
+    symbol = models.CharField(max_length=10, choices=Symbol.choices)
+    side = models.CharField(max_length=4, choices=OrderSide.choices)
+    order_type = models.CharField(max_length=6, choices=OrderType.choices)
+    status = models.CharField(max_length=10, choices=OrderStatus.choices, default=OrderStatus.OPEN)
+    quantity = models.DecimalField(**AMOUNT, help_text="Base asset, 8 decimal places.")
+    quote_amount = models.DecimalField(
+        **AMOUNT, null=True, blank=True, help_text="USDT amount asked for, when sized in USDT."
+    )
+    limit_price = models.DecimalField(**AMOUNT, null=True, blank=True)
+    reserved_asset = models.CharField(max_length=10, choices=Asset.choices, blank=True)
+    reserved_amount = models.DecimalField(**AMOUNT, default=ZERO)
+    placed_minute = models.BigIntegerField()
+    placed_at = models.DateTimeField(help_text="Sandbox time.")
+    filled_minute = models.BigIntegerField(null=True, blank=True)
+    filled_at = models.DateTimeField(null=True, blank=True, help_text="Sandbox time.")
+    fill_price = models.DecimalField(**AMOUNT, null=True, blank=True)
+    fee = models.DecimalField(**AMOUNT, null=True, blank=True)
+    fee_asset = models.CharField(max_length=10, choices=Asset.choices, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True, help_text="Sandbox time.")
+    note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["account", "season", "status"])]
+        constraints = [
+            _choices_check("wallet", Wallet, "sandbox_order_wallet_valid"),
+            _choices_check("symbol", Symbol, "sandbox_order_symbol_valid"),
+            _choices_check("side", OrderSide, "sandbox_order_side_valid"),
+            _choices_check("order_type", OrderType, "sandbox_order_type_valid"),
+            _choices_check("status", OrderStatus, "sandbox_order_status_valid"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="sandbox_order_quantity_pos"),
+            models.CheckConstraint(
+                condition=~Q(order_type=OrderType.LIMIT) | Q(limit_price__gt=0),
+                name="sandbox_order_limit_has_price",
+            ),
+            models.CheckConstraint(
+                condition=Q(reserved_amount__gte=0), name="sandbox_order_reserved_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        price = f" @ {self.limit_price}" if self.limit_price is not None else ""
+        return f"#{self.pk} {self.order_type} {self.side} {self.quantity} {self.symbol}{price}"
+
+    @property
+    def base_asset(self) -> str:
+        return SYMBOL_ASSETS[self.symbol][0]
+
+    @property
+    def quote_asset(self) -> str:
+        return SYMBOL_ASSETS[self.symbol][1]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OrderStatus.OPEN
+
+
+# ---------------------------------------------------------------------------------------
+# The ledger (append-only)
+# ---------------------------------------------------------------------------------------
+
+
+class LedgerTransaction(AppendOnlyModel):
+    """One balanced change: its postings sum to zero per asset."""
+
+    account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        help_text="The learner the change concerns.",
+    )
+    season = models.PositiveIntegerField(default=0, help_text="The learner's season; 0 = none.")
+    kind = models.CharField(max_length=20, choices=TransactionKind.choices)
+    memo = models.CharField(max_length=255, blank=True)
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
+    )
+    minute = models.BigIntegerField(help_text="Market minute of the sandbox time.")
+    sandbox_time = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["account", "season", "-id"])]
+        constraints = [_choices_check("kind", TransactionKind, "sandbox_tx_kind_valid")]
+
+    def __str__(self) -> str:
+        return f"tx #{self.pk} {self.kind} {self.memo}"
+
+
+class Posting(AppendOnlyModel):
+    """One signed amount on one (account, season, wallet, asset). System accounts use season 0."""
+
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="postings"
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    season = models.PositiveIntegerField()
+    wallet = models.CharField(max_length=20, choices=Wallet.choices)
+    asset = models.CharField(max_length=10, choices=Asset.choices)
+    amount = models.DecimalField(**AMOUNT)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["account", "season", "wallet", "asset"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="sandbox_posting_not_zero"),
+            _choices_check("wallet", Wallet, "sandbox_posting_wallet_valid"),
+            _choices_check("asset", Asset, "sandbox_posting_asset_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.wallet} {self.amount} {self.asset}"
+
+
+class Fill(AppendOnlyModel):
+    """The execution of an order. Orders fill whole, so an order has at most one fill."""
+
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="fill")
+    transaction = models.OneToOneField(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="fill"
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="fills")
+    season = models.PositiveIntegerField()
+    symbol = models.CharField(max_length=10, choices=Symbol.choices)
+    side = models.CharField(max_length=4, choices=OrderSide.choices)
+    quantity = models.DecimalField(**AMOUNT)
+    price = models.DecimalField(**AMOUNT)
+    quote_amount = models.DecimalField(**AMOUNT, help_text="quantity × price, 8 places.")
+    fee = models.DecimalField(**AMOUNT)
+    fee_asset = models.CharField(max_length=10, choices=Asset.choices)
+    bnb_fee_fallback = models.BooleanField(
+        default=False, help_text="BNB fees were on but the spot wallet lacked BNB."
+    )
+    # Average buy price of the holding right after this fill (see selectors.account_overview).
+    average_entry_after = models.DecimalField(**AMOUNT, null=True, blank=True)
+    minute = models.BigIntegerField()
+    sandbox_time = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["account", "season", "symbol"])]
+
+    def __str__(self) -> str:
+        return f"fill of #{self.order_id}: {self.side} {self.quantity} @ {self.price}"
+
+
+# ---------------------------------------------------------------------------------------
+# Market scenarios, settings, idempotency keys
+# ---------------------------------------------------------------------------------------
+
+
+class ScenarioEvent(models.Model):
+    """An instructor's market move that overlays the simulated price path for everyone."""
+
+    symbol = models.CharField(max_length=10, choices=Symbol.choices)
+    start = models.DateTimeField(
+        help_text=(
+            "When the move starts, in market time (UTC). Learners who fast-forwarded are "
+            "ahead of real time and meet it sooner; accounts already past this time are "
+            "not re-evaluated."
+        )
+    )
+    duration_minutes = models.PositiveIntegerField(
+        help_text="How long the move takes; 0 is an instant gap. The price stays moved after."
+    )
+    move_percent = models.DecimalField(
+        max_digits=8,
+        decimal_places=3,
+        help_text="Total move in percent over the duration, e.g. -30 for a 30% drop. Above -100.",
+    )
+    note = models.CharField(max_length=255, blank=True, help_text="Why: shown to staff only.")
+    is_active = models.BooleanField(
+        default=True, help_text="Untick to remove the move from the market without deleting it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+        constraints = [
+            _choices_check("symbol", Symbol, "sandbox_event_symbol_valid"),
+            models.CheckConstraint(
+                condition=Q(move_percent__gt=-100), name="sandbox_event_move_above_minus_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.symbol} {self.move_percent:+}% over {self.duration_minutes} min at {self.start}"
+        )
+
+
+MARGIN_CALL_LEVELS: dict[str, Decimal] = {
+    name: kind.margin_call for name, kind in MARGIN_KINDS.items()
+}
+SPOT_ASSETS: tuple[str, ...] = tuple(Asset.values)
+MAX_TOPUP_ASSETS = 3
+
+
+def _per_kind(field_lookup: str, *, allow_null: str | None = None) -> Q:
+    """A condition that holds for the margin-call level of whichever kind the row has."""
+    condition = Q()
+    for name, level in MARGIN_CALL_LEVELS.items():
+        condition |= Q(margin_kind=name, **{field_lookup: level})
+    if allow_null:
+        condition |= Q(**{f"{allow_null}__isnull": True})
+    return condition
+
+
+class SandboxSettings(models.Model):
+    """A learner's sandbox settings (SPEC §6.1). Cross Margin ones act from a later release."""
+
+    account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="settings")
+    cooling_off_until = models.DateTimeField(
+        null=True, blank=True, help_text="Sandbox time the cooling-off period ends."
+    )
+    auto_topup_enabled = models.BooleanField(default=False)
+    auto_topup_assets = models.JSONField(
+        default=list, blank=True, help_text="Up to 3 spot assets, in priority order."
+    )
+    auto_topup_target = models.DecimalField(max_digits=8, decimal_places=4, default=Decimal("1.5"))
+    margin_call_alert_level = models.DecimalField(
+        max_digits=8,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Empty = the margin kind's margin-call level.",
+    )
+    margin_kind = models.CharField(
+        max_length=10, choices=MarginKind.choices, default=MarginKind.CROSS3X
+    )
+    use_bnb_for_interest = models.BooleanField(default=False)
+    use_bnb_for_fees = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "sandbox settings"
+        constraints = [
+            _choices_check("margin_kind", MarginKind, "sandbox_settings_kind_valid"),
+            models.CheckConstraint(
+                condition=_per_kind("auto_topup_target__gt"),
+                name="sandbox_settings_topup_above_margin_call",
+            ),
+            models.CheckConstraint(
+                condition=_per_kind(
+                    "margin_call_alert_level__gte", allow_null="margin_call_alert_level"
+                ),
+                name="sandbox_settings_alert_at_least_margin_call",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"settings of {self.account}"
+
+    @property
+    def margin_call_level(self) -> Decimal:
+        return MARGIN_CALL_LEVELS[self.margin_kind]
+
+    @property
+    def effective_alert_level(self) -> Decimal:
+        if self.margin_call_alert_level is None:
+            return self.margin_call_level
+        return self.margin_call_alert_level
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.margin_kind not in MARGIN_CALL_LEVELS:
+            errors["margin_kind"] = "Choose Cross 3x or Cross 5x."
+        else:
+            level = self.margin_call_level
+            if self.auto_topup_target is not None and self.auto_topup_target <= level:
+                errors["auto_topup_target"] = (
+                    f"The top-up target must be above the margin-call level ({level})."
+                )
+            alert = self.margin_call_alert_level
+            if alert is not None and alert < level:
+                errors["margin_call_alert_level"] = (
+                    f"The alert level cannot be below the margin-call level ({level})."
+                )
+        assets = self.auto_topup_assets
+        if not isinstance(assets, list) or not all(isinstance(a, str) for a in assets):
+            errors["auto_topup_assets"] = "Choose up to 3 spot assets."
+        elif len(assets) > MAX_TOPUP_ASSETS:
+            errors["auto_topup_assets"] = "Choose at most 3 assets for auto top-up."
+        elif len(set(assets)) != len(assets):
+            errors["auto_topup_assets"] = "Each asset can be chosen once."
+        elif any(a not in SPOT_ASSETS for a in assets):
+            errors["auto_topup_assets"] = (
+                f"Auto top-up can use only these spot assets: {', '.join(SPOT_ASSETS)}."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class OperationKey(models.Model):
+    """An idempotency key: a form's one-time token, stored in the transaction it caused.
+
+    Learn-and-earn rewards store ``reward:<reason>`` here, which is what makes a reward
+    payable once per account, whatever the season.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="operation_keys")
+    key = models.CharField(max_length=120)
+    operation = models.CharField(max_length=30)
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    transaction = models.ForeignKey(
+        LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "key"], name="sandbox_operation_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.key}"

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import axe_serious_violations
+
+LIQUIDATION = "/calculators/liquidation-price/"
+
+
+def test_typing_updates_the_result_and_the_chart_without_a_page_load(page, base_url, screenshot):
+    page.goto(base_url + LIQUIDATION)
+    headline = page.locator('[data-result="liquidation_price"] dd')
+    chart = page.locator("#calc-result svg.chart")
+    liquidation_mark = chart.locator('line[stroke="#a40e26"]')
+    # The example: 0.5 BTC long at 60,000 with 10x isolated margin.
+    expect(headline).to_contain_text("54,216.86746988")
+    mark_before = liquidation_mark.get_attribute("x1")
+    # A full page load would wipe this; an htmx swap leaves it alone.
+    page.evaluate("window.__stillHere = 'yes'")
+
+    leverage = page.get_by_label("Leverage (×)")
+    leverage.fill("")
+    leverage.press_sequentially("20", delay=40)
+
+    # 10x → 20x: WB = 1,500; LP = (1,500 − 30,000) ÷ (0.002 − 0.5) = 57,228.91566265…
+    expect(headline).to_contain_text("57,228.91566265")
+    expect(page).to_have_url(base_url + LIQUIDATION + "?side=long&entry_price=60000&quantity=0.5"
+                             "&margin_mode=isolated&symbol=BTCUSDT&leverage=20")  # fmt: skip
+    assert page.evaluate("window.__stillHere") == "yes"
+    # Centred on the entry, the liquidation line has moved closer to it.
+    assert float(liquidation_mark.get_attribute("x1")) > float(mark_before)
+    expect(chart.locator("text", has_text="Liquidation 57,228.92")).to_have_count(1)
+    # Focus stays where the learner is typing.
+    assert page.evaluate("document.activeElement.name") == "leverage"
+    screenshot("calc-liquidation-typed-1280")
+
+    # The pushed URL, opened directly, shows the same result (no JavaScript state involved).
+    shared = page.url
+    other = page.context.new_page()
+    other.goto(shared)
+    expect(other.locator('[data-result="liquidation_price"] dd')).to_contain_text("57,228.91566265")
+    other.close()
+
+
+def test_back_shows_the_inputs_and_result_of_the_previous_url(page, base_url):
+    page.goto(base_url + LIQUIDATION)
+    headline = page.locator('[data-result="liquidation_price"] dd')
+    leverage = page.get_by_label("Leverage (×)")
+    leverage.fill("20")
+    expect(headline).to_contain_text("57,228.91566265")
+    leverage.fill("5")
+    # WB = 6,000; LP = (6,000 − 30,000) ÷ (0.002 − 0.5) = 48,192.77108434…
+    expect(headline).to_contain_text("48,192.77108434")
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"leverage=20$"))
+    expect(headline).to_contain_text("57,228.91566265")
+    expect(page.get_by_label("Leverage (×)")).to_have_value("20")
+
+
+def test_a_mistake_is_shown_next_to_the_field_and_goes_away_when_fixed(page, base_url, screenshot):
+    page.goto(base_url + LIQUIDATION)
+    page.evaluate("window.__stillHere = 'yes'")
+    quantity = page.get_by_label("Quantity")
+    quantity.fill("-1")
+    field_errors = page.locator("#calc-field-quantity .errorlist")
+    expect(field_errors).to_have_text("Enter a number greater than zero.")
+    expect(page.locator("#calc-result")).to_contain_text("No result yet")
+    expect(quantity).to_be_focused()
+    screenshot("calc-liquidation-error-375" if page.viewport_size["width"] < 500 else
+               "calc-liquidation-error-1280")  # fmt: skip
+
+    quantity.fill("2")
+    expect(field_errors).to_have_count(0)
+    expect(page.locator('[data-result="liquidation_price"] dd')).to_contain_text("USDT")
+    assert page.evaluate("window.__stillHere") == "yes"
+
+
+def test_it_works_without_javascript(browser, base_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base_url + LIQUIDATION)
+    page.get_by_label("Leverage (×)").fill("20")
+    page.get_by_role("button", name="Calculate").click()
+    expect(page.locator('[data-result="liquidation_price"] dd')).to_contain_text("57,228.91566265")
+    assert "leverage=20" in page.url
+    context.close()
+
+
+def test_calculator_pages_pass_axe_and_fit_a_phone(page, base_url, screenshot):
+    pages = (
+        ("/calculators/", "calc-index"),
+        (LIQUIDATION, "calc-liquidation"),
+        ("/calculators/margin-level/", "calc-margin-level"),
+        ("/calculators/open-price/", "calc-open-price"),
+        (LIQUIDATION + "?side=long&entry_price=60000&quantity=0&margin_mode=cross", "calc-errors"),
+    )
+    for width, height in ((1280, 900), (375, 740)):
+        page.set_viewport_size({"width": width, "height": height})
+        for path, name in pages:
+            page.goto(base_url + path)
+            assert axe_serious_violations(page) == [], f"{path} at {width}px"
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} overflows by {overflow}px at {width}px"
+            screenshot(f"{name}-{width}")
+
+
+def test_the_form_is_usable_from_the_keyboard(page, base_url):
+    page.goto(base_url + "/calculators/initial-margin/")
+    page.get_by_label("Quantity").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "entry_price"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "leverage"
+    page.keyboard.press("End")
+    page.keyboard.type("0")  # 10 → 100
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Calculate")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator('[data-result="initial_margin"] dd')).to_contain_text("300")

@@ -1,0 +1,132 @@
+"""The history page: every ledger entry of a season, paginated, earlier seasons readable."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from sandbox import services
+
+HISTORY = reverse("sandbox:history")
+NOW = datetime(2025, 3, 3, 12, 0, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen(time_machine):
+    time_machine.move_to(NOW, tick=False)
+
+
+@pytest.fixture
+def account(learner):
+    return services.account_sync(user=learner)
+
+
+def key() -> str:
+    return str(uuid.uuid4())
+
+
+def buy(account, usdt: str = "100", symbol: str = "BTCUSDT"):
+    return services.order_place(
+        account=account,
+        symbol=symbol,
+        side="buy",
+        order_type="market",
+        quote_amount=Decimal(usdt),
+        idempotency_key=key(),
+    )
+
+
+def test_it_redirects_anonymous_visitors_to_log_in(client):
+    response = client.get(HISTORY)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login"))
+
+
+def test_it_shows_the_starting_deposit_on_the_first_visit(learner_client, learner):
+    response = learner_client.get(HISTORY)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Season 1 starting balance" in html
+    assert "10,000.00 USDT" in html
+    assert learner.sandbox_account.season == 1
+
+
+def test_it_lists_fills_with_their_fee_placed_and_cancelled_orders(learner_client, account):
+    buy(account, "250", symbol="ETHUSDT")
+    resting = services.order_place(
+        account=account,
+        symbol="BTCUSDT",
+        side="buy",
+        order_type="limit",
+        quantity=Decimal("0.01"),
+        limit_price=Decimal("1000"),
+        idempotency_key=key(),
+    )
+    services.order_cancel(account=account, order_id=resting.pk, idempotency_key=key())
+
+    html = learner_client.get(HISTORY).content.decode()
+
+    assert "Bought" in html and "ETH" in html
+    assert "Funds reserved for an order" in html
+    assert "Reserved funds released" in html
+    assert "Season 1: 4 entries" in html
+
+
+def test_it_paginates_and_keeps_earlier_seasons_readable(learner_client, account):
+    for _ in range(30):
+        buy(account)
+    services.account_reset(account=account, idempotency_key=key())
+
+    current = learner_client.get(HISTORY).content.decode()
+    assert "Season 2: 1 entry" in current
+    assert '<option value="1"' in current
+
+    first = learner_client.get(HISTORY, {"season": "1"}).content.decode()
+    assert "Season 1: 32 entries" in first  # deposit, 30 fills, the reset
+    assert "Page 1 of 2" in first
+    assert "?season=1&amp;page=2" in first
+    second = learner_client.get(HISTORY, {"season": "1", "page": "2"}).content.decode()
+    assert "Page 2 of 2" in second
+    assert "Season 1 starting balance" in second
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"season": "abc"},
+        {"season": "-1"},
+        {"season": "99"},
+        {"page": "0"},
+        {"page": "9999"},
+        {"page": "1e3"},
+        {"season": "1", "page": "NaN"},
+    ],
+)
+def test_it_falls_back_to_sensible_pages_for_bad_parameters(learner_client, account, params):
+    response = learner_client.get(HISTORY, params)
+    assert response.status_code == 200
+    assert "Season 1 starting balance" in response.content.decode()
+
+
+def test_it_reads_history_in_the_same_number_of_queries_for_3_or_30_orders(
+    learner_client, account, django_assert_num_queries
+):
+    for _ in range(3):
+        buy(account)
+    learner_client.get(HISTORY)
+    with django_assert_num_queries(HISTORY_QUERIES):
+        learner_client.get(HISTORY)
+    for _ in range(27):
+        buy(account)
+    with django_assert_num_queries(HISTORY_QUERIES):
+        learner_client.get(HISTORY)
+    with django_assert_num_queries(HISTORY_QUERIES):
+        learner_client.get(HISTORY, {"page": "2"})
+
+
+HISTORY_QUERIES = 8  # session, user, account lock (+ savepoint), count, page, its postings
