@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from perfdoc import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 WRK = "/usr/bin/wrk"
@@ -140,26 +142,6 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def write_section(text: str) -> None:
-    """Replace (or add) our section of docs/performance.md, keeping everyone else's."""
-    existing = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    lines = existing.splitlines()
-    try:
-        start = lines.index(HEADING)
-    except ValueError:
-        body = existing.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n"
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        kept_after = "\n".join(lines[end:])
-        body = "\n".join(lines[:start]).rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n"
-        if kept_after:
-            body += "\n" + kept_after.rstrip("\n") + "\n"
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(body, encoding="utf-8")
-
-
 def median_load(loads: list[Load]) -> Load:
     """The round with the median throughput (its latencies belong to that same round)."""
     ordered = sorted(loads, key=lambda load: load.requests_per_second)
@@ -256,7 +238,7 @@ def main() -> int:
         print("errors during the load; numbers not written", file=sys.stderr)
         return 1
     if not args.no_write:
-        write_section(text)
+        write_section(HEADING, text)
         print(f"updated {DOC.relative_to(ROOT)}")
     return 0 if statistics.median(round_ratios(hellos, apis)) >= 0.5 else 1
 

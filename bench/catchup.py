@@ -35,6 +35,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from perfdoc import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"
 HEADING = "## Sandbox catch-up"
@@ -226,26 +228,6 @@ prices nothing.
 """
 
 
-def write_section(text: str) -> None:
-    """Replace (or add) our section of docs/performance.md, keeping everyone else's."""
-    existing = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    lines = existing.splitlines()
-    try:
-        start = lines.index(HEADING)
-    except ValueError:
-        body = existing.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n"
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        kept_after = "\n".join(lines[end:])
-        body = "\n".join(lines[:start]).rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n"
-        if kept_after:
-            body += "\n" + kept_after.rstrip("\n") + "\n"
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(body, encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
@@ -268,7 +250,7 @@ def main() -> int:
     text = report(results, args.repeat)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(HEADING, text)
         print(f"updated {DOC.relative_to(ROOT)}")
     return 0 if all(statistics.median(r["timings_ms"]) < GOAL_MS for r in results.values()) else 1
 

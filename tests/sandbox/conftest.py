@@ -9,7 +9,7 @@ import pytest
 from sandbox import services
 from sandbox.market import Market
 from sandbox.models import Account
-from tests.sandbox.factories import FIXED_PRICES, NOW
+from tests.sandbox.factories import FIXED_PRICES, NOW, VIEW_NOW
 
 
 @pytest.fixture
@@ -38,3 +38,17 @@ def fixed_prices(monkeypatch) -> dict[str, Decimal]:
         lambda self, symbol, start, end: [prices[symbol]] * (end - start),
     )
     return prices
+
+
+@pytest.fixture
+def frozen_clock(time_machine):
+    """Freeze real time for view tests: the sandbox clock is real time plus an offset,
+    so this pins every price a page shows."""
+    time_machine.move_to(VIEW_NOW, tick=False)
+    return VIEW_NOW
+
+
+@pytest.fixture
+def account(learner, frozen_clock) -> Account:
+    """The learner's account as the pages create it (at the frozen real time)."""
+    return services.account_sync(user=learner)

@@ -13,6 +13,8 @@ from sandbox.models import ScenarioEvent
 # A fixed real time for tests that pass ``now=``: mid-minute, so rounding down to the
 # minute is exercised.
 NOW = datetime(2025, 3, 1, 12, 0, 30, tzinfo=UTC)
+# View tests run at real (frozen) time, since views take no `now`.
+VIEW_NOW = datetime(2025, 3, 3, 12, 0, 30, tzinfo=UTC)
 
 # Round prices for tests that pin the market with the ``fixed_prices`` fixture.
 FIXED_PRICES = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -15,24 +14,15 @@ from hypothesis import strategies as st
 
 from sandbox import services
 from sandbox.models import Balance, LedgerTransaction, OperationKey, Order
+from tests.sandbox.factories import key
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 DASHBOARD = reverse("sandbox:dashboard")
 ORDERS = reverse("sandbox:order_place")
 PREVIEW = reverse("sandbox:order_preview")
 FAST_FORWARD = reverse("sandbox:fast_forward")
 HTMX = {"HTTP_HX_REQUEST": "true"}
-NOW = datetime(2025, 3, 3, 12, 0, 30, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen(time_machine):
-    # The sandbox clock is real time plus an offset; freezing it pins every price.
-    time_machine.move_to(NOW, tick=False)
-
-
-@pytest.fixture
-def account(learner):
-    return services.account_sync(user=learner)
 
 
 def spot(account, asset: str, wallet: str = "spot") -> Decimal:
@@ -44,10 +34,6 @@ def spot(account, asset: str, wallet: str = "spot") -> Decimal:
 
 def counts() -> tuple[int, int, int]:
     return (LedgerTransaction.objects.count(), Order.objects.count(), OperationKey.objects.count())
-
-
-def key() -> str:
-    return str(uuid.uuid4())
 
 
 def order(**fields) -> dict[str, str]:

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from sandbox import services
+from tests.sandbox.factories import key
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 HISTORY = reverse("sandbox:history")
-NOW = datetime(2025, 3, 3, 12, 0, 30, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen(time_machine):
-    time_machine.move_to(NOW, tick=False)
-
-
-@pytest.fixture
-def account(learner):
-    return services.account_sync(user=learner)
-
-
-def key() -> str:
-    return str(uuid.uuid4())
 
 
 def buy(account, usdt: str = "100", symbol: str = "BTCUSDT"):

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from django.urls import reverse
 
 from sandbox import pricing, services
+from tests.sandbox.factories import VIEW_NOW as NOW
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 MARKET = reverse("sandbox:market")
 HTMX = {"HTTP_HX_REQUEST": "true"}
-NOW = datetime(2025, 3, 3, 12, 0, 30, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen(time_machine):
-    time_machine.move_to(NOW, tick=False)
 
 
 def test_it_redirects_anonymous_visitors_to_log_in(client):

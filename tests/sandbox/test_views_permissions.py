@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -11,17 +9,9 @@ from django.urls import reverse
 
 from sandbox import services
 from sandbox.models import Account, Balance, LedgerTransaction, OperationKey, Order
+from tests.sandbox.factories import key
 
-NOW = datetime(2025, 3, 3, 12, 0, 30, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen(time_machine):
-    time_machine.move_to(NOW, tick=False)
-
-
-def key() -> str:
-    return str(uuid.uuid4())
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

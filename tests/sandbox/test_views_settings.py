@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -11,24 +9,12 @@ from django.urls import reverse
 
 from sandbox import services
 from sandbox.models import Balance, LedgerTransaction, Order, SandboxSettings
+from tests.sandbox.factories import key
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 SETTINGS = reverse("sandbox:settings")
 RESET = reverse("sandbox:reset")
-NOW = datetime(2025, 3, 3, 12, 0, 30, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen(time_machine):
-    time_machine.move_to(NOW, tick=False)
-
-
-@pytest.fixture
-def account(learner):
-    return services.account_sync(user=learner)
-
-
-def key() -> str:
-    return str(uuid.uuid4())
 
 
 def usdt(account) -> Decimal:
