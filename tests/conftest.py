@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.db import connection
 
@@ -49,6 +51,30 @@ def learner_client(client, learner):
 def other_client(client, other_learner):
     client.force_login(other_learner)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _ledger_stays_sound(request):
+    """After every test that used the database, the sandbox ledger must pass the audit.
+
+    This is how the whole suite's scenarios - every order, fill, reset and race the
+    tests create - are audited, not just the audit command's own tests. It runs before
+    the test's rollback, while its data still exists. Tests that break the ledger on
+    purpose opt out with ``@pytest.mark.breaks_ledger``.
+    """
+    names = request.fixturenames
+    database = next((n for n in ("transactional_db", "db") if n in names), None)
+    if database is None or request.node.get_closest_marker("breaks_ledger"):
+        yield
+        return
+    request.getfixturevalue(database)
+    yield
+    from django.core.management import call_command
+
+    from sandbox.models import LedgerTransaction
+
+    if LedgerTransaction.objects.exists():
+        call_command("sandbox_audit", stdout=io.StringIO())
 
 
 def pytest_collection_modifyitems(config, items):

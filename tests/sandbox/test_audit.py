@@ -64,6 +64,7 @@ def raw_sql(sql: str, params: list) -> None:
         cursor.execute(sql, params)
 
 
+@pytest.mark.breaks_ledger
 def test_it_fails_when_a_cached_balance_was_changed_behind_the_ledger(busy_ledger):
     row = Balance.objects.get(account=busy_ledger, season=2, wallet="spot", asset="USDT")
     table = Balance._meta.db_table
@@ -75,6 +76,7 @@ def test_it_fails_when_a_cached_balance_was_changed_behind_the_ledger(busy_ledge
     assert "1 balances not equal to their postings" in str(error.value)
 
 
+@pytest.mark.breaks_ledger
 def test_it_fails_when_a_posting_was_changed(busy_ledger):
     posting = Posting.objects.filter(asset="BTC").first()
     table = Posting._meta.db_table
@@ -86,6 +88,7 @@ def test_it_fails_when_a_posting_was_changed(busy_ledger):
     assert "unbalanced transaction/asset pairs" in str(error.value)
 
 
+@pytest.mark.breaks_ledger
 def test_it_fails_on_a_negative_learner_balance(busy_ledger):
     # The CHECK constraint normally stops this; switch it off inside the test's
     # transaction to see the audit catch it on its own (PostgreSQL DDL rolls back too).
