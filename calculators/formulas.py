@@ -28,6 +28,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import (
+    ROUND_DOWN,
     ROUND_FLOOR,
     ROUND_HALF_EVEN,
     Context,
@@ -91,6 +92,16 @@ def quantize8(x: Decimal) -> Decimal:
         ctx.prec = max(_PRECISION, x.adjusted() + 10)
         rounded = x.quantize(_EIGHT_PLACES, rounding=ROUND_HALF_EVEN)
     return rounded.copy_abs() if rounded.is_zero() else rounded
+
+
+def floor8(x: Decimal) -> Decimal:
+    """Round *down* to 8 places: a quantity derived from money (an order sized in USDT)
+    must never spend more than asked, so it is never rounded up."""
+    if not x.is_finite():
+        raise ValueError("cannot round a non-finite number")
+    with localcontext(_CONTEXT) as ctx:
+        ctx.prec = max(_PRECISION, x.adjusted() + 10)
+        return x.quantize(_EIGHT_PLACES, rounding=ROUND_DOWN)
 
 
 def plain_decimal(x: Decimal) -> str:
@@ -688,6 +699,24 @@ def max_borrow_amount(
         )
     room = collateral_value - threshold * (total_liabilities + outstanding_interest)
     return max(_ZERO, room / (threshold - collateral_ratio))
+
+
+# The exchange's spot fee: 0.1% of what you receive, or 0.075% of the trade value paid in
+# BNB (a 25% discount) with "use BNB for fees" (SPEC §6.5).
+SPOT_FEE_RATE = Decimal("0.001")
+SPOT_BNB_FEE_RATE = Decimal("0.00075")
+
+
+@_exact
+def spot_fee(*, received: Decimal) -> Decimal:
+    """The normal spot fee, taken from what the trade delivers: ``received × 0.1%``."""
+    return received * SPOT_FEE_RATE
+
+
+@_exact
+def spot_fee_in_bnb(*, trade_value: Decimal, bnb_price: Decimal) -> Decimal:
+    """The discounted fee paid in BNB: ``trade value × 0.075% ÷ BNB index price``."""
+    return trade_value * SPOT_BNB_FEE_RATE / bnb_price
 
 
 @_exact

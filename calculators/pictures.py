@@ -9,7 +9,7 @@ line on the chart is the same arithmetic as the numbers in the steps.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -286,12 +286,22 @@ def margin_level_chart(
     if debt == 0 or assets == 0:
         return None
     collateral = data.get("collateral_value")
-    with localcontext() as ctx:
-        ctx.prec = 40
-        at_liquidation = kind.liquidation * debt / assets
-        at_margin_call = kind.margin_call * debt / assets
-        at_safe = kind.no_transfer * debt / assets
-        high = min(max(Decimal("1.5"), at_safe * Decimal("1.25")), Decimal(10))
+
+    # The multiplier m on today's asset prices at which m × assets ÷ debt reaches level k
+    # is the margin-liquidation price with the assets as "base" and the debt as "quote".
+    def multiplier_at(level: Decimal) -> Decimal:
+        return formulas.price_at_margin_level(
+            base_quantity=assets,
+            quote_quantity=_ZERO,
+            base_liability=_ZERO,
+            quote_liability=debt,
+            level=level,
+        )
+
+    at_liquidation = multiplier_at(kind.liquidation)
+    at_margin_call = multiplier_at(kind.margin_call)
+    at_safe = multiplier_at(kind.no_transfer)
+    high = min(max(Decimal("1.5"), at_safe * Decimal("1.25")), Decimal(10))
     now_level = result.results["margin_level"]
     top = (
         Decimal(3) if now_level <= Decimal("2.5") else min(now_level * Decimal("1.3"), Decimal(20))

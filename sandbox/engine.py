@@ -36,11 +36,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from functools import cached_property
 from typing import Protocol
 
-from calculators.formulas import quantize8
+from calculators.formulas import (
+    average_price_value,
+    floor8,
+    quantize8,
+    spot_fee,
+    spot_fee_in_bnb,
+)
 from config.templatetags.money import amount as format_amount
 from config.templatetags.money import money
 from sandbox import pricing
@@ -61,10 +67,6 @@ from sandbox.models import (
     Wallet,
 )
 
-# The exchange's spot fee: 0.1% of what you receive, or 0.075% of the trade value in
-# BNB (a 25% discount) when "use BNB for fees" is on.
-FEE_RATE = Decimal("0.001")
-BNB_FEE_RATE = Decimal("0.00075")
 EIGHT_PLACES = Decimal("1E-8")
 # Enough digits that a division is exact to well past the 8 places we keep.
 DIVISION = Context(prec=50, rounding=ROUND_HALF_EVEN)
@@ -76,11 +78,6 @@ BNB_FALLBACK_NOTE = (
     "Not enough BNB in your Spot wallet to pay the fee in BNB, so the normal 0.1% fee "
     "was taken in {asset}."
 )
-
-
-def floor8(value: Decimal) -> Decimal:
-    """Round down to 8 places: a quantity derived from money never spends more than asked."""
-    return value.quantize(EIGHT_PLACES, rounding=ROUND_DOWN, context=DIVISION)
 
 
 def divide(numerator: Decimal, denominator: Decimal) -> Decimal:
@@ -227,11 +224,11 @@ def choose_fee(
 ) -> FeeChoice:
     """0.1% of what the learner receives, or 0.075% of the trade value paid in BNB at the
     index price when "use BNB for fees" is on and enough free Spot BNB is there."""
-    normal = quantize8(plan.receive_amount * FEE_RATE)
+    normal = quantize8(spot_fee(received=plan.receive_amount))
     if not use_bnb_for_fees:
         return FeeChoice(normal, plan.receive_asset, bnb_fallback=False)
     if bnb_price:
-        bnb_fee = quantize8(divide(plan.value * BNB_FEE_RATE, bnb_price))
+        bnb_fee = quantize8(spot_fee_in_bnb(trade_value=plan.value, bnb_price=bnb_price))
         if bnb_fee > 0 and free_bnb >= bnb_fee:
             return FeeChoice(bnb_fee, Asset.BNB, bnb_fallback=False)
     return FeeChoice(normal, plan.receive_asset, bnb_fallback=True)
@@ -390,7 +387,7 @@ def _average_entry_after(
         return previous
     if previous is None or held <= 0:
         return price
-    return quantize8(divide(previous * held + price * order.quantity, held + order.quantity))
+    return quantize8(average_price_value(entries=[(previous, held), (price, order.quantity)]))
 
 
 # ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from calculators import formulas
 from calculators.formulas import (
     BRACKETS,
     CALCULATORS,
@@ -954,3 +955,19 @@ def test_it_shows_steps_with_plain_numbers_and_at_most_eight_places():
     for value in result.results.values():
         if isinstance(value, Decimal):
             assert value.as_tuple().exponent >= -8
+
+
+def test_floor8_rounds_down_so_an_order_never_spends_more_than_asked():
+    # Half-even would round 2 ÷ 3 = 0.6666666666… up to …67; an order must not.
+    assert formulas.floor8(Decimal(2) / Decimal(3)) == Decimal("0.66666666")
+    assert formulas.floor8(Decimal("0.123456789")) == Decimal("0.12345678")
+    assert formulas.floor8(Decimal("5")) == Decimal("5.00000000")
+
+
+def test_spot_fees_are_a_tenth_of_a_percent_or_three_quarters_of_that_in_bnb():
+    # Buying 0.5 BTC: fee 0.5 × 0.001 = 0.0005 BTC.
+    assert formulas.spot_fee(received=Decimal("0.5")) == Decimal("0.0005")
+    # A 30,000 USDT trade with BNB at 600: 30,000 × 0.00075 ÷ 600 = 0.0375 BNB.
+    assert formulas.spot_fee_in_bnb(
+        trade_value=Decimal("30000"), bnb_price=Decimal("600")
+    ) == Decimal("0.0375")
