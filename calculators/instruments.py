@@ -1,0 +1,65 @@
+"""What Margin Lab trades: assets, symbols and their tick sizes — declared once.
+
+Pure Python, no Django: the calculators, the market model (``sandbox/pricing.py``), the
+sandbox's models and forms, and the pages all read these names from here, so adding a
+symbol or changing a tick size is a one-line change. The leverage brackets of each
+symbol stay in ``calculators/data/brackets.json`` (sandbox data, SPEC §5.4), checked
+against this list when they load; the margin kinds and their thresholds live with the
+margin-level formulas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+USDT = "USDT"
+USDC = "USDC"
+BTC = "BTC"
+ETH = "ETH"
+BNB = "BNB"
+
+# Every asset a sandbox wallet can hold, in the order pages list them.
+ASSETS: tuple[str, ...] = (USDT, USDC, BTC, ETH, BNB)
+# What values are expressed in (SPEC §6: "USDT values at 2 places").
+VALUE_ASSET = USDT
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """A spot pair: ``base`` priced in ``quote``, in steps of ``tick``."""
+
+    symbol: str
+    base: str
+    quote: str
+    tick: Decimal
+
+    @property
+    def label(self) -> str:
+        return f"{self.base}/{self.quote}"
+
+    @property
+    def price_places(self) -> int:
+        """Decimal places a price of this symbol is shown with (its tick's places)."""
+        return -self.tick.as_tuple().exponent
+
+
+INSTRUMENTS: dict[str, Instrument] = {
+    i.symbol: i
+    for i in (
+        Instrument("BTCUSDT", BTC, USDT, Decimal("0.01")),
+        Instrument("ETHUSDT", ETH, USDT, Decimal("0.01")),
+        Instrument("BNBUSDT", BNB, USDT, Decimal("0.01")),
+        Instrument("USDCUSDT", USDC, USDT, Decimal("0.0001")),
+    )
+}
+SYMBOLS: tuple[str, ...] = tuple(INSTRUMENTS)
+DEFAULT_SYMBOL = "BTCUSDT"
+
+# base asset → the symbol that prices it in USDT
+ASSET_SYMBOL: dict[str, str] = {i.base: i.symbol for i in INSTRUMENTS.values()}
+
+
+def instrument(symbol: str) -> Instrument:
+    """The instrument called ``symbol``; ``KeyError`` for an unknown one."""
+    return INSTRUMENTS[symbol]
