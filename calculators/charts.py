@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal, localcontext
 from itertools import pairwise
 
-from config.templatetags.money import format_decimal
+from config.formatting import format_decimal
 
 INK = "#1b1f24"
 MUTED = "#57606a"

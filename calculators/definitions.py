@@ -458,7 +458,7 @@ def present(
 
 def _announce(row: Mapping[str, Any]) -> str:
     """One sentence for screen readers when the result changes (the first result row)."""
-    from config.templatetags.money import amount
+    from config.formatting import format_amount as amount
 
     value = row["value"]
     if value is None:

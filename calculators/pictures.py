@@ -32,7 +32,8 @@ from calculators.charts import (
     sample,
     short_number,
 )
-from config.templatetags.money import amount, format_decimal
+from config.formatting import format_amount as amount
+from config.formatting import format_decimal
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)

@@ -24,7 +24,7 @@ from calculators.charts import (
     Series,
     build_chart,
 )
-from config.templatetags.money import money
+from config.formatting import format_money as money
 from sandbox import pricing, selectors, services
 from sandbox.market import Market
 

@@ -47,8 +47,8 @@ from calculators.formulas import (
     spot_fee,
     spot_fee_in_bnb,
 )
-from config.templatetags.money import amount as format_amount
-from config.templatetags.money import money
+from config.formatting import format_amount
+from config.formatting import format_money as money
 from sandbox import pricing
 from sandbox.ledger import LedgerError, balances_of, ledger_post, move, system_accounts
 from sandbox.market import Market, datetime_of, load_market

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from calculators.formulas import quantize8
-from config.templatetags.money import amount as format_amount
+from config.formatting import format_amount
 from sandbox.errors import InsufficientBalance
 from sandbox.models import (
     Account,

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from calculators.formulas import quantize8
-from config.templatetags.money import amount as format_amount
+from config.formatting import format_amount
 from sandbox import pricing
 from sandbox.engine import Session, account_catch_up, fill_order, plan_order, price_text
 from sandbox.errors import (

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.templatetags.money import amount
+from config.formatting import format_amount as amount
 from sandbox import charts, selectors, services
 from sandbox.engine import price_text
 from sandbox.errors import SandboxError
