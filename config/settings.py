@@ -131,28 +131,27 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------
 # SQLite by default (a file under var/). WAL lets readers run while one writer
 # writes; IMMEDIATE takes the write lock at BEGIN so two writers never deadlock
-# upgrading a read lock mid-transaction ("database is locked" surprises).
+# upgrading a read lock mid-transaction ("database is locked" surprises); the
+# timeout makes a writer wait for the lock instead of failing. One definition for
+# the default file and for any sqlite:// DATABASE_URL.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 SQLITE_PATH = Path(env_str("SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")))
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
-        )
-    }
+    _default_database = dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
 else:
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
-        }
-    }
+    _default_database = {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH}
+if _default_database["ENGINE"] == "django.db.backends.sqlite3":
+    # Options in the URL (?cached_statements=...) may add to these, never weaken them.
+    _default_database["OPTIONS"] = {**_default_database.get("OPTIONS", {}), **SQLITE_OPTIONS}
+DATABASES = {"default": _default_database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits and anything shared between workers) -------------------
@@ -241,6 +240,8 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers check health over plain http and do not follow redirects.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.views import login_throttled, password_change_throttled
 from config import views
 
 urlpatterns = [
@@ -13,5 +14,13 @@ urlpatterns = [
     path("calculators/", include("calculators.urls")),
     path("api/calculators/", include("calculators.api_urls")),
     path("sandbox/", include("sandbox.urls")),
+    # The admin's own views behind the site's password limiter (they match before
+    # admin.site.urls, which has no limit): one count per account and address,
+    # whichever door the guesses come through.
+    path("admin/login/", login_throttled(admin.site.login)),
+    path(
+        "admin/password_change/",
+        admin.site.admin_view(password_change_throttled(admin.site.password_change)),
+    ),
     path("admin/", admin.site.urls),
 ]

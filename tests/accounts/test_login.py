@@ -26,7 +26,7 @@ def test_it_rate_limits_after_repeated_failures(client, learner, password, setti
         assert _login(client, "alice", "wrong-password").status_code == 200
     blocked = _login(client, "alice", password)
     assert blocked.status_code == 429
-    assert "Too many failed log-in attempts" in blocked.content.decode()
+    assert "Too many wrong passwords for this account" in blocked.content.decode()
     # Even the right password is refused while limited: that is the point.
     assert not client.get("/").context["user"].is_authenticated
 
