@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -49,3 +50,27 @@ def test_production_passes_the_deploy_check_without_warnings():
         ALLOWED_HOSTS="marginlab.example",
     )
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_healthz_answers_plain_http_while_other_pages_redirect_to_https(tmp_path):
+    # A load balancer's health check speaks plain http and does not follow redirects.
+    probe = (
+        "import json; from django.test import Client; "
+        "c = Client(HTTP_HOST='marginlab.example'); "
+        "h = c.get('/healthz'); p = c.get('/calculators/'); "
+        "print(json.dumps([h.status_code, h.content.decode(), p.status_code, p.get('Location')]))"
+    )
+    result = _manage(
+        "shell",
+        "-c",
+        probe,
+        DJANGO_ENV="production",
+        SECRET_KEY="pr0d-" + "Zx8#Qm2!Lr5@Wt9$Kp3%Vn7^Hb4&Jd6*Fs1(Gc0)Ya" * 2,
+        ALLOWED_HOSTS="marginlab.example",
+        SQLITE_PATH=str(tmp_path / "db.sqlite3"),
+    )
+    assert result.returncode == 0, result.stderr
+    health, body, page, location = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (health, body) == (200, "ok")
+    assert page == 301
+    assert location == "https://marginlab.example/calculators/"
