@@ -1,7 +1,9 @@
 """A fixed-window rate limiter on Django's cache.
 
 The counters live in the cache (Redis in production), never in one process's
-memory, so every gunicorn worker on every machine sees the same count.
+memory, so every gunicorn worker on every machine sees the same count. Any Django
+cache backend works; Redis and local memory increment atomically, the database
+and file caches may miss a hit when two arrive at the same instant.
 """
 
 from __future__ import annotations
@@ -33,15 +35,21 @@ class RateLimit:
 
     def hit(self, identity: str) -> int:
         key = self._key(identity)
+        # The counter lives exactly as long as its window.
+        timeout = self.retry_after() + 1
         # add() is atomic: the first hit of a window creates the counter.
-        if cache.add(key, 1, timeout=self.window_seconds + 1):
+        if cache.add(key, 1, timeout=timeout):
             return 1
         try:
-            return cache.incr(key)
+            count = cache.incr(key)
         except ValueError:
             # Expired between add() and incr(): this hit starts a new window.
-            cache.set(key, 1, timeout=self.window_seconds + 1)
+            cache.set(key, 1, timeout=timeout)
             return 1
+        # The database and file caches implement incr() as get + set with the
+        # default timeout (300 s), which would forget the count mid-window.
+        cache.touch(key, timeout)
+        return count
 
     def reset(self, identity: str) -> None:
         cache.delete(self._key(identity))
