@@ -17,6 +17,7 @@ from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.forms import SignupForm
 from config.ratelimit import RateLimit, client_address
@@ -79,6 +80,7 @@ def _throttle_password_checks(
     """
 
     @wraps(view)
+    @sensitive_post_parameters()
     def throttled(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method != "POST":
             return view(request, *args, **kwargs)
@@ -120,7 +122,11 @@ def login_throttled(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     return _throttle_password_checks(
         view,
         username=lambda request: request.POST.get("username", ""),
-        password_was_wrong=lambda form: form.has_error(NON_FIELD_ERRORS, "invalid_login"),
+        # The admin reports a right password for a non-staff account as
+        # "invalid_login" too; only a failed authenticate() (no user) is a guess.
+        password_was_wrong=lambda form: (
+            form.has_error(NON_FIELD_ERRORS, "invalid_login") and form.get_user() is None
+        ),
         password_was_right=_logged_in_now,
     )
 

@@ -88,3 +88,15 @@ def test_login_form_is_csrf_protected(learner, password):
         strict.post("/accounts/login/", {"username": "alice", "password": password}).status_code
         == 403
     )
+
+
+def test_it_follows_only_a_local_next(client, learner, password):
+    def login_with_next(next_url):
+        client.post("/accounts/logout/")
+        return client.post(
+            "/accounts/login/", {"username": "alice", "password": password, "next": next_url}
+        )
+
+    assert login_with_next("/sandbox/")["Location"] == "/sandbox/"
+    for bad in ("x", "//evil.example", "https://evil.example/", "javascript:alert(1)"):
+        assert login_with_next(bad)["Location"] == "/"

@@ -152,3 +152,13 @@ def test_the_admin_password_change_still_needs_staff(client, learner, password):
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
     assert get_user_model().objects.get(username="alice").check_password(password)
+
+
+def test_a_learner_with_the_right_password_at_the_admin_is_not_counted_as_guessing(
+    client, learner, password
+):
+    for _ in range(6):
+        response = _admin_login(client, "alice", password)
+        assert response.status_code == 200
+        assert "staff account" in response.content.decode()
+    assert _site_login(client, "alice", password).status_code == 302
