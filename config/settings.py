@@ -155,6 +155,8 @@ DATABASES = {"default": _default_database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits and anything shared between workers) -------------------
+# Local memory counts per process: production with more than one worker needs
+# CACHE_URL, or each worker grants its own quota of password guesses.
 CACHE_URL = env_str("CACHE_URL") or env_str("REDIS_URL")
 if CACHE_URL:
     CACHES = {
