@@ -1,5 +1,6 @@
 """What each calculator page shows: title, question, example inputs, how to present the
-results, which chart to draw. The numbers themselves come from ``forms`` → ``formulas``.
+results, which chart to draw. The numbers themselves come from ``forms`` → ``worked``
+(the worked solutions) → ``formulas``.
 
 One :class:`CalculatorDefinition` per slug drives the one generic template
 (``calculators/calculator.html``), the embeddable widget and the index page.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,11 +20,11 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from calculators import forms, formulas, pictures
+from calculators import forms, formulas, pictures, worked
 from calculators.charts import RenderedChart
 
-ChartBuilder = Callable[[Mapping[str, Any], formulas.CalcResult, str], RenderedChart | None]
-Explainer = Callable[[Mapping[str, Any], formulas.CalcResult], dict[str, Any]]
+ChartBuilder = Callable[[Mapping[str, Any], worked.CalcResult, str], RenderedChart | None]
+Explainer = Callable[[Mapping[str, Any]], Any]
 
 STATE_LABELS: dict[str, Promise] = {
     formulas.STATE_SAFE: _("Safe"),
@@ -144,26 +145,11 @@ def translate(message: str) -> str:
         return text
 
 
-def explain_initial_margin(data: Mapping[str, Any], result: formulas.CalcResult) -> dict[str, Any]:
+def explain_initial_margin(data: Mapping[str, Any]) -> worked.InitialMarginMixUp:
     """The numbers of the common misconception, with the learner's inputs."""
-    notional = result.results["notional"]
-    maintenance = formulas.maintenance_margin(
-        notional=data["quantity"] * data["entry_price"],
-        brackets=formulas.BRACKETS[formulas.DEFAULT_SYMBOL],
+    return worked.initial_margin_mix_up(
+        quantity=data["quantity"], entry_price=data["entry_price"], leverage=data["leverage"]
     )
-    with localcontext() as ctx:
-        ctx.prec = 50
-        wrong = notional * data["leverage"] + maintenance
-        times = wrong / result.results["initial_margin"]
-    return {
-        "notional": notional,
-        "leverage": data["leverage"],
-        "initial_margin": result.results["initial_margin"],
-        "borrowed": result.results["borrowed"],
-        "maintenance": formulas.quantize8(maintenance),
-        "wrong": formulas.quantize8(wrong),
-        "times": times.quantize(Decimal(1)),
-    }
 
 
 USDT = "USDT"
@@ -236,7 +222,7 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
                 ("entry_price", "60000"),
                 ("quantity", "0.5"),
                 ("margin_mode", "isolated"),
-                ("symbol", "BTCUSDT"),
+                ("symbol", formulas.DEFAULT_SYMBOL),
                 ("leverage", "10"),
             ),
             results=(
@@ -265,7 +251,7 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             question=_("How big a position can my balance and leverage open?"),
             form_class=forms.MaxOpenForm,
             example=(
-                ("symbol", "BTCUSDT"),
+                ("symbol", formulas.DEFAULT_SYMBOL),
                 ("entry_price", "60000"),
                 ("available_balance", "1000"),
                 ("leverage", "20"),
@@ -322,8 +308,8 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
                 ("quote_quantity", "0"),
                 ("base_liability", "0"),
                 ("quote_liability", "40000"),
-                ("liquidation_level", "1.1"),
-                ("margin_call_level", "1.3"),
+                ("liquidation_level", f"{forms.DEFAULT_KIND.liquidation:f}"),
+                ("margin_call_level", f"{forms.DEFAULT_KIND.margin_call:f}"),
             ),
             results=(
                 ResultRow(
@@ -355,6 +341,7 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             ),
             results=(
                 ResultRow("total_interest", _("Total interest")),
+                ResultRow("hourly_charge", _("Interest per hour (as posted)")),
                 ResultRow("charged_hours", _("Hours charged"), kind="count"),
                 ResultRow("hourly_rate_percent", _("Hourly rate"), PERCENT),
                 ResultRow("daily_rate_percent", _("Daily rate"), PERCENT),
@@ -395,14 +382,14 @@ class Presentation:
     steps: list[dict[str, Any]]
     state: dict[str, Any] | None
     chart: RenderedChart | None
-    explain: dict[str, Any] | None
+    explain: Any
     announcement: str
 
 
 def present(
     definition: CalculatorDefinition,
     form: forms.CalculatorForm,
-    result: formulas.CalcResult,
+    result: worked.CalcResult,
     *,
     prefix: str,
 ) -> Presentation:
@@ -445,7 +432,7 @@ def present(
     chart = None
     if definition.chart is not None:
         chart = definition.chart(form.cleaned_data, result, f"{prefix}-chart")
-    explain = definition.explainer(form.cleaned_data, result) if definition.explainer else None
+    explain = definition.explainer(form.cleaned_data) if definition.explainer else None
     return Presentation(
         rows=rows,
         steps=steps,

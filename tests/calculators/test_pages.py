@@ -159,7 +159,9 @@ def test_the_initial_margin_page_explains_the_misconception_with_the_numbers(cli
     # Wrong: 2,000 × 5 + maintenance (2,000 × 0.4 % = 8) = 10,008; right: 2,000 ÷ 5 = 400.
     assert "notional × leverage + maintenance" in html
     assert "2,000 × 5 + 8 = 10,008 USDT" in html
+    assert "That is about 25 times the 400 USDT" in html  # 10,008 ÷ 400 = 25.02
     assert "2,000 ÷ 5 = 400 USDT" in html
+    assert "on BTCUSDT's leverage bracket 1" in html
 
 
 def test_the_margin_level_page_names_the_state_and_the_advice(client):
@@ -226,3 +228,34 @@ def test_a_logged_in_learner_costs_two_queries_session_and_user(
     with django_assert_num_queries(0):
         response = learner_client.get(LIQUIDATION, ISOLATED_LONG, HTTP_HX_REQUEST="true")
         assert response.status_code == 200
+
+
+def test_the_interest_page_shows_the_hourly_charge_as_the_sandbox_posts_it(client):
+    html = client.get(
+        "/calculators/interest/",
+        {"principal": "10000", "daily_rate_percent": "0.02", "hours": "2", "borrow_minute": "40"},
+    ).content.decode()
+    assert 'data-result="hourly_charge"' in html
+    assert "0.08333333" in html  # one charge, rounded to 8 places as posted
+    assert "0.24999999" in html  # three of them
+    assert "rounded to 8 places as each charge is posted" in html
+
+
+def test_the_max_borrow_page_takes_the_hourly_rate(client):
+    html = client.get(
+        "/calculators/max-borrow/",
+        {"collateral_value": "15000", "total_liabilities": "5000", "hourly_rate_percent": "1"},
+    ).content.decode()
+    assert 'name="hourly_rate_percent"' in html
+    assert "14,563.10679612" in html
+
+
+def test_a_position_too_small_to_show_its_margin_still_gets_the_explainer(client):
+    response = client.get(
+        "/calculators/initial-margin/",
+        {"quantity": "0.000000000000000001", "entry_price": "60000", "leverage": "10"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    # 10 × 10 + 10 × 0.4 % of the notional, over the notional: 100.04 → about 100 times.
+    assert "That is about 100 times" in html
