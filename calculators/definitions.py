@@ -8,7 +8,6 @@ One :class:`CalculatorDefinition` per slug drives the one generic template
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -457,31 +456,3 @@ def _announce(row: Mapping[str, Any]) -> str:
     else:
         shown = f"{amount(value)} {row['unit']}".strip()
     return f"{row['label']}: {shown}"
-
-
-def error_fingerprint(form: forms.CalculatorForm) -> dict[str, str]:
-    """Per field with errors, a short checksum of its messages.
-
-    The result partial carries this back to the browser; the next htmx request returns it,
-    so the server knows which field messages on screen are out of date and re-renders
-    exactly those fields out of band (see ``views.calculator_page``).
-    """
-    fingerprint = {}
-    for name, errors in form.errors.items():
-        if name in form.fields:
-            text = "\n".join(str(e) for e in errors)
-            fingerprint[name] = format(zlib.crc32(text.encode()), "08x")
-    return fingerprint
-
-
-def encode_fingerprint(fingerprint: Mapping[str, str]) -> str:
-    return ",".join(f"{name}:{check}" for name, check in sorted(fingerprint.items()))
-
-
-def decode_fingerprint(text: str, names: tuple[str, ...]) -> dict[str, str]:
-    decoded = {}
-    for part in text.split(",")[: len(names)]:
-        name, _sep, check = part.partition(":")
-        if name in names:
-            decoded[name] = check[:8]
-    return decoded

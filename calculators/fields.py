@@ -320,7 +320,6 @@ class EntryListInput(forms.Widget):
         attrs = context["widget"]["attrs"]
         base_id = attrs.get("id", name)
         context["widget"]["describedby"] = attrs.get("aria-describedby", "")
-        context["widget"]["invalid"] = attrs.get("aria-invalid") == "true"
         context["widget"]["boxes"] = [
             {
                 "id": f"{base_id}_{index}",

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundField
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
@@ -106,10 +107,34 @@ def margin_kind_field() -> StrictChoiceField:
     )
 
 
+class CalculatorBoundField(BoundField):
+    """A calculator field whose input always points at its message element.
+
+    With htmx only the message elements are swapped as the learner types (never the input
+    being typed into), so each field keeps an element for its messages, empty or not, and
+    the input's ``aria-describedby`` names it from the start. ``aria-invalid`` is left out:
+    it sits on the input, which an htmx update does not touch, so it would go stale; the
+    message itself is what a screen reader reads.
+    """
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        attrs.pop("aria-invalid", None)
+        return attrs
+
+    @property
+    def aria_describedby(self) -> str | None:
+        if not self.auto_id:
+            return None
+        ids = [f"{self.auto_id}_helptext"] if self.help_text else []
+        return " ".join([*ids, f"{self.auto_id}_error"])
+
+
 class CalculatorForm(forms.Form):
     """Base of every calculator form: validate, then run the one formula of ``slug``."""
 
     slug: ClassVar[str]
+    bound_field_class = CalculatorBoundField
 
     def _clean_fields(self) -> None:
         # Django's version builds a BoundField per field first, and each one evaluates its

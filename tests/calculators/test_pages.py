@@ -58,7 +58,7 @@ def test_invalid_input_shows_the_message_next_to_the_field_and_no_result(client)
     )
     assert field, "the leverage field is on the page"
     assert "Enter a number greater than zero." in field.group(0)
-    assert 'aria-invalid="true"' in field.group(0)
+    assert "has-error" in field.group(0)
     assert '<ol class="steps">' not in html
     assert "No result yet" in html
 
@@ -101,7 +101,7 @@ def test_htmx_gets_only_the_result_partial(client):
 def test_htmx_on_the_page_pushes_the_clean_shareable_url(client):
     response = client.get(
         LIQUIDATION,
-        {**ISOLATED_LONG, "shown_errors": ""},
+        ISOLATED_LONG,
         HTTP_HX_REQUEST="true",
         HTTP_HX_CURRENT_URL="http://testserver/calculators/liquidation-price/?side=long",
     )
@@ -120,26 +120,45 @@ def test_htmx_from_another_page_does_not_push_a_url(client):
     assert "HX-Push-Url" not in response
 
 
-def test_htmx_refreshes_a_field_out_of_band_only_when_its_message_changes(client):
+def _oob_errors(html: str, name: str) -> str:
+    match = re.search(
+        rf'<div[^>]*id="calc-{name}_error"[^>]*hx-swap-oob="true"[^>]*>.*?</div>', html, re.S
+    )
+    assert match, f"the {name} message is swapped out of band"
+    return match.group(0)
+
+
+def test_htmx_swaps_the_field_messages_and_never_the_inputs(client):
     bad = {**ISOLATED_LONG, "leverage": "0"}
-    first = client.get(LIQUIDATION, {**bad, "shown_errors": ""}, HTTP_HX_REQUEST="true")
-    html = first.content.decode()
-    assert 'id="calc-field-leverage" hx-swap-oob="true"' in html
-    assert "Enter a number greater than zero." in html
-    state = re.search(r'name="shown_errors" value="([^"]*)"', html).group(1)
-    assert state.startswith("leverage:")
+    html = client.get(LIQUIDATION, bad, HTTP_HX_REQUEST="true").content.decode()
+    assert "Enter a number greater than zero." in _oob_errors(html, "leverage")
+    assert "errorlist" not in _oob_errors(html, "quantity")
+    # The inputs being typed into are not part of the fragment, so they are never replaced.
+    assert "<input" not in html
+    assert "shown_errors" not in html
 
-    # Same error still shown: the field is left alone (the learner is typing in it).
-    again = client.get(LIQUIDATION, {**bad, "shown_errors": state}, HTTP_HX_REQUEST="true")
-    assert 'hx-swap-oob="true"' not in again.content.decode()
+    # Fixed: the message element comes back empty.
+    fixed = client.get(LIQUIDATION, ISOLATED_LONG, HTTP_HX_REQUEST="true").content.decode()
+    assert "Enter a number" not in _oob_errors(fixed, "leverage")
 
-    # Fixed: the field comes back without its message.
-    fixed = client.get(
-        LIQUIDATION, {**ISOLATED_LONG, "shown_errors": state}, HTTP_HX_REQUEST="true"
+
+def test_a_field_always_has_a_message_element_that_its_input_points_to(client):
+    html = client.get(LIQUIDATION, ISOLATED_LONG).content.decode()
+    for name in ("quantity", "leverage", "side"):
+        assert f'id="calc-{name}_error"' in html
+        field = re.search(rf'<(?:input|select)[^>]*id="calc-{name}"[^>]*>', html).group(0)
+        assert f"calc-{name}_error" in field, field
+
+
+def test_a_widget_swaps_the_messages_with_its_own_ids(client):
+    html = client.get(
+        LIQUIDATION,
+        {**ISOLATED_LONG, "quantity": "-1"},
+        HTTP_HX_REQUEST="true",
+        HTTP_X_CALCULATOR_PREFIX="w1-liquidation-price",
     ).content.decode()
-    oob = re.search(r'id="calc-field-leverage" hx-swap-oob="true".*?</div>\s*</div>', fixed, re.S)
-    assert oob and "errorlist" not in oob.group(0)
-    assert re.search(r'name="shown_errors" value=""', fixed)
+    assert re.search(r'id="w1-liquidation-price-quantity_error"[^>]*hx-swap-oob="true"', html)
+    assert 'id="calc-' not in html
 
 
 def test_a_history_restore_gets_the_whole_page(client):
@@ -188,8 +207,6 @@ def test_every_field_has_a_label(client):
         html = client.get(f"/calculators/{slug}/").content.decode()
         inputs = re.findall(r'<(?:input|select)\b[^>]*\bid="([^"]+)"', html)
         for input_id in inputs:
-            if input_id.endswith("shown-errors"):
-                continue  # hidden bookkeeping, not a field
             assert f'for="{input_id}"' in html, f"{slug}: #{input_id} has no label"
 
 
