@@ -313,7 +313,13 @@ def margin_level_chart(
     )
 
     def level(value: Decimal, multiplier: Decimal) -> Decimal:
-        ml = formulas.margin_level_value(total_assets=value * multiplier, total_liabilities=debt)
+        ml = formulas.margin_level_at_price(
+            base_quantity=value,
+            quote_quantity=_ZERO,
+            base_liability=_ZERO,
+            quote_liability=debt,
+            price=multiplier,
+        )
         return ml if ml is not None else _ZERO
 
     multipliers = sample(_ZERO, high, 40)
@@ -392,8 +398,12 @@ def margin_liquidation_chart(
 
     points = []
     for price in sample(high / 200, high, 80):
-        level = formulas.margin_level_value(
-            total_assets=base * price + quote, total_liabilities=base_debt * price + quote_debt
+        level = formulas.margin_level_at_price(
+            base_quantity=base,
+            quote_quantity=quote,
+            base_liability=base_debt,
+            quote_liability=quote_debt,
+            price=price,
         )
         if level is not None:
             points.append((price, level))

@@ -207,6 +207,25 @@ def target_price_value(
     return entry_price * (ONE + side_sign(side) * roe_percent / HUNDRED / leverage)
 
 
+@exact
+def price_move_percent(*, side: str, leverage: Decimal, roe_percent: Decimal) -> Decimal:
+    """The price change (in percent of the entry) that earns ``roe_percent`` at ``leverage``:
+    ``side × ROE ÷ leverage`` — leverage multiplies every move of the price."""
+    return side_sign(side) * roe_percent / leverage
+
+
+@exact
+def borrowed_value(*, notional: Decimal, initial_margin: Decimal) -> Decimal:
+    """The part of a leveraged position the trader does not pay: ``notional − initial margin``."""
+    return notional - initial_margin
+
+
+@exact
+def quantity_for_notional(*, notional: Decimal, price: Decimal) -> Decimal:
+    """How much of the base asset ``notional`` buys at ``price``: ``notional ÷ price``."""
+    return notional / price
+
+
 # ---------------------------------------------------------------------------------------------
 # USDⓈ-M liquidation price (SPEC §5.3)
 

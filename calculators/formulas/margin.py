@@ -156,6 +156,24 @@ def price_at_margin_level(
     return price if price > 0 else None
 
 
+@exact
+def margin_level_at_price(
+    *,
+    base_quantity: Decimal,
+    quote_quantity: Decimal,
+    base_liability: Decimal,
+    quote_liability: Decimal,
+    price: Decimal,
+) -> Decimal | None:
+    """Margin level of a base/quote account when the base asset is at ``price``:
+    ``(B × P + Q) ÷ (Lb × P + Lq)``; ``None`` without debt. The inverse of
+    :func:`price_at_margin_level`."""
+    return margin_level_value(
+        total_assets=base_quantity * price + quote_quantity,
+        total_liabilities=base_liability * price + quote_liability,
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Interest and borrowing (SPEC §5.2, §6.5)
 
@@ -168,6 +186,18 @@ BNB_INTEREST_FACTOR = Decimal("0.95")
 def hourly_rate_from_yearly(*, yearly_percent: Decimal) -> Decimal:
     """Hourly rate in percent from a yearly one: ``yearly ÷ 365 ÷ 24`` (no compounding)."""
     return yearly_percent / DAYS_PER_YEAR / HOURS_PER_DAY
+
+
+@exact
+def daily_rate_from_hourly(*, hourly_percent: Decimal) -> Decimal:
+    """Daily rate in percent from an hourly one: ``hourly × 24``."""
+    return hourly_percent * HOURS_PER_DAY
+
+
+@exact
+def yearly_rate_from_daily(*, daily_percent: Decimal) -> Decimal:
+    """Yearly rate in percent from a daily one: ``daily × 365`` (no compounding)."""
+    return daily_percent * DAYS_PER_YEAR
 
 
 @exact

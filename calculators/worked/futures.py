@@ -13,6 +13,7 @@ from calculators.formulas import (
     MARGIN_MODES,
     Bracket,
     CalculatorInputError,
+    borrowed_value,
     bracket_for_notional,
     brackets_for_symbol,
     exact,
@@ -23,6 +24,8 @@ from calculators.formulas import (
     maintenance_margin,
     max_open_notional,
     notional,
+    price_move_percent,
+    quantity_for_notional,
     quantize8,
     require_finite,
     require_non_negative,
@@ -46,7 +49,7 @@ def initial_margin(*, quantity: Decimal, entry_price: Decimal, leverage: Decimal
     require_positive("leverage", leverage)
     value = notional(quantity=quantity, price=entry_price)
     margin = initial_margin_value(notional=value, leverage=leverage)
-    borrowed = value - margin
+    borrowed = borrowed_value(notional=value, initial_margin=margin)
     return CalcResult(
         results={
             "notional": quantize8(value),
@@ -115,7 +118,7 @@ def initial_margin_mix_up(
         notional=quantize8(value),
         leverage=leverage,
         initial_margin=quantize8(margin),
-        borrowed=quantize8(value - margin),
+        borrowed=quantize8(borrowed_value(notional=value, initial_margin=margin)),
         symbol=symbol,
         bracket=bracket_for_notional(notional=value, brackets=brackets).index,
         maintenance=quantize8(maintenance),
@@ -196,7 +199,7 @@ def target_price(
             gettext_noop("Price move needed"),
             gettext_noop("price change % = side × ROE % ÷ leverage"),
             f"{side_text(sign)} × {num(roe_percent)} ÷ {num(leverage)}",
-            sign * roe_percent / leverage,
+            price_move_percent(side=side, leverage=leverage, roe_percent=roe_percent),
         ),
         step(
             gettext_noop("Target price"),
@@ -397,7 +400,7 @@ def max_open(
     answer = max_open_notional(
         available_balance=available_balance, leverage=leverage, brackets=brackets
     )
-    quantity = answer.max_notional / entry_price
+    quantity = quantity_for_notional(notional=answer.max_notional, price=entry_price)
     cap = answer.bracket.cap if answer.bracket.cap is not None else ZERO
     return CalcResult(
         results={

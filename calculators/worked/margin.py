@@ -7,9 +7,7 @@ from decimal import Decimal
 
 from calculators.formulas import (
     BNB_INTEREST_FACTOR,
-    DAYS_PER_YEAR,
     DEFAULT_MARGIN_KIND,
-    HOURS_PER_DAY,
     MARGIN_KINDS,
     STATE_LIQUIDATION,
     STATE_MARGIN_CALL,
@@ -18,11 +16,13 @@ from calculators.formulas import (
     CalculatorInputError,
     MarginKind,
     charged_hours,
+    daily_rate_from_hourly,
     exact,
     gettext_noop,
     hourly_interest_charge,
     hourly_rate_from_daily,
     margin_kind_for,
+    margin_level_at_price,
     margin_level_value,
     margin_state,
     max_borrow_amount,
@@ -31,6 +31,7 @@ from calculators.formulas import (
     require_non_negative,
     require_positive,
     total_interest,
+    yearly_rate_from_daily,
 )
 from calculators.formulas.rounding import ONE, ZERO
 from calculators.worked.base import CalcResult, Step, num, rounded, step
@@ -179,9 +180,12 @@ def margin_liquidation_price(
                 gettext_noop("ML = (B × P + Q) ÷ (Lb × P + Lq)"),
                 f"({num(base_quantity)} × {num(check)} + {num(quote_quantity)}) ÷ "
                 f"({num(base_liability)} × {num(check)} + {num(quote_liability)})",
-                margin_level_value(
-                    total_assets=base_quantity * check + quote_quantity,
-                    total_liabilities=base_liability * check + quote_liability,
+                margin_level_at_price(
+                    base_quantity=base_quantity,
+                    quote_quantity=quote_quantity,
+                    base_liability=base_liability,
+                    quote_liability=quote_liability,
+                    price=check,
                 ),
             )
         )
@@ -229,7 +233,7 @@ def interest(
     elif hourly_rate_percent is not None:
         require_non_negative("hourly_rate_percent", hourly_rate_percent)
         hourly = hourly_rate_percent
-        daily = hourly * HOURS_PER_DAY
+        daily = daily_rate_from_hourly(hourly_percent=hourly)
         steps.append(
             step(
                 gettext_noop("Daily rate (%)"),
@@ -238,7 +242,7 @@ def interest(
                 daily,
             )
         )
-    yearly = daily * DAYS_PER_YEAR
+    yearly = yearly_rate_from_daily(daily_percent=daily)
     hours_charged = charged_hours(borrow_minute=borrow_minute, hours=hours)
     per_hour = hourly_interest_charge(
         principal=principal, hourly_rate_percent=hourly, bnb_discount=bnb_discount

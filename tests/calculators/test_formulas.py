@@ -839,6 +839,15 @@ def test_it_reaches_the_level_at_the_margin_liquidation_price(
     assert reached is not None
     # The test's own sums run at Python's default 28 digits, hence the looser tolerance.
     assert abs(reached - level) <= Decimal("1E-20")
+    # The formulas' own inverse, at 50 digits, lands on the level far more closely.
+    at_price = formulas.margin_level_at_price(
+        base_quantity=base,
+        quote_quantity=quote,
+        base_liability=base_owed,
+        quote_liability=quote_owed,
+        price=price,
+    )
+    assert abs(at_price - level) <= Decimal("1E-40")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -898,6 +907,8 @@ def test_it_charges_an_hour_at_borrowing_and_at_every_clock_hour(minute, hours, 
 def test_it_turns_yearly_rates_into_hourly_ones():
     # 8.76% a year = 0.024% a day = 0.001% an hour
     assert hourly_rate_from_yearly(yearly_percent=Decimal("8.76")) == Decimal("0.001")
+    assert formulas.daily_rate_from_hourly(hourly_percent=Decimal("0.001")) == Decimal("0.024")
+    assert formulas.yearly_rate_from_daily(daily_percent=Decimal("0.024")) == Decimal("8.76")
 
 
 def test_it_wants_exactly_one_interest_rate_and_a_real_minute():
