@@ -355,6 +355,8 @@ class EntryListField(SharedFieldMixin, forms.Field):
         self.min_entries = min_entries
         self.max_entries = max_entries
         super().__init__(**kwargs)
+        # Never more boxes than fills the field takes.
+        self.widget.maximum = max_entries
 
     def to_python(self, value: Any) -> list[tuple[Decimal, Decimal]]:
         texts = [str(v).strip() for v in (value or [])]
