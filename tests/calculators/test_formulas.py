@@ -4,7 +4,7 @@ examples, and properties that must hold for any input."""
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import Decimal, DivisionByZero, localcontext
 from itertools import pairwise
 
 import pytest
@@ -1081,3 +1081,12 @@ def test_spot_fees_are_a_tenth_of_a_percent_or_three_quarters_of_that_in_bnb():
     assert formulas.spot_fee_in_bnb(
         trade_value=Decimal("30000"), bnb_price=Decimal("600")
     ) == Decimal("0.0375")
+
+
+def test_divide_keeps_fifty_digits_whatever_the_callers_context():
+    with localcontext() as ctx:
+        ctx.prec = 5
+        third = formulas.divide(Decimal(1), Decimal(3))
+    assert third == Decimal("0." + "3" * 50)
+    with pytest.raises(DivisionByZero):
+        formulas.divide(Decimal(1), Decimal(0))
