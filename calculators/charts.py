@@ -19,6 +19,8 @@ from config.formatting import format_decimal
 INK = "#1b1f24"
 MUTED = "#57606a"
 GRID = "#d0d7de"
+TEXT = "#3d444d"
+KEY_BORDER = "#8c959f"
 BLUE = "#0b5cad"
 GREEN = "#116329"
 RED = "#a40e26"
@@ -32,6 +34,16 @@ BAND_FILLS = {
     "trade_only": "#fff4d6",
     "margin_call": "#ffe2b8",
     "liquidation": "#ffd9de",
+}
+
+# The frame's colours (axes, grid, ticks, labels, legend keys). The template reads them from
+# the chart (``chart.frame``), so this module is the one place any chart colour is written.
+FRAME_COLORS = {
+    "ink": INK,
+    "muted": MUTED,
+    "grid": GRID,
+    "text": TEXT,
+    "key_border": KEY_BORDER,
 }
 
 WIDTH = Decimal(520)
@@ -134,6 +146,7 @@ class RenderedChart:
     bands: list[dict[str, str]] = field(default_factory=list)
     baseline: str | None = None
     legend: list[LegendItem] = field(default_factory=list)
+    frame: dict[str, str] = field(default_factory=lambda: dict(FRAME_COLORS))
 
 
 def coordinate(value: Decimal) -> str:

@@ -1,5 +1,6 @@
 """What each calculator page shows: title, question, example inputs, how to present the
-results, which chart to draw. The numbers themselves come from ``forms`` → ``formulas``.
+results, which chart to draw. The numbers themselves come from ``forms`` → ``worked``
+(the worked solutions) → ``formulas``.
 
 One :class:`CalculatorDefinition` per slug drives the one generic template
 (``calculators/calculator.html``), the embeddable widget and the index page.
@@ -7,10 +8,9 @@ One :class:`CalculatorDefinition` per slug drives the one generic template
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,11 +19,11 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from calculators import forms, formulas, pictures
+from calculators import forms, formulas, pictures, worked
 from calculators.charts import RenderedChart
 
-ChartBuilder = Callable[[Mapping[str, Any], formulas.CalcResult, str], RenderedChart | None]
-Explainer = Callable[[Mapping[str, Any], formulas.CalcResult], dict[str, Any]]
+ChartBuilder = Callable[[Mapping[str, Any], worked.CalcResult, str], RenderedChart | None]
+Explainer = Callable[[Mapping[str, Any]], Any]
 
 STATE_LABELS: dict[str, Promise] = {
     formulas.STATE_SAFE: _("Safe"),
@@ -144,26 +144,11 @@ def translate(message: str) -> str:
         return text
 
 
-def explain_initial_margin(data: Mapping[str, Any], result: formulas.CalcResult) -> dict[str, Any]:
+def explain_initial_margin(data: Mapping[str, Any]) -> worked.InitialMarginMixUp:
     """The numbers of the common misconception, with the learner's inputs."""
-    notional = result.results["notional"]
-    maintenance = formulas.maintenance_margin(
-        notional=data["quantity"] * data["entry_price"],
-        brackets=formulas.BRACKETS[formulas.DEFAULT_SYMBOL],
+    return worked.initial_margin_mix_up(
+        quantity=data["quantity"], entry_price=data["entry_price"], leverage=data["leverage"]
     )
-    with localcontext() as ctx:
-        ctx.prec = 50
-        wrong = notional * data["leverage"] + maintenance
-        times = wrong / result.results["initial_margin"]
-    return {
-        "notional": notional,
-        "leverage": data["leverage"],
-        "initial_margin": result.results["initial_margin"],
-        "borrowed": result.results["borrowed"],
-        "maintenance": formulas.quantize8(maintenance),
-        "wrong": formulas.quantize8(wrong),
-        "times": times.quantize(Decimal(1)),
-    }
 
 
 USDT = "USDT"
@@ -236,7 +221,7 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
                 ("entry_price", "60000"),
                 ("quantity", "0.5"),
                 ("margin_mode", "isolated"),
-                ("symbol", "BTCUSDT"),
+                ("symbol", formulas.DEFAULT_SYMBOL),
                 ("leverage", "10"),
             ),
             results=(
@@ -265,7 +250,7 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             question=_("How big a position can my balance and leverage open?"),
             form_class=forms.MaxOpenForm,
             example=(
-                ("symbol", "BTCUSDT"),
+                ("symbol", formulas.DEFAULT_SYMBOL),
                 ("entry_price", "60000"),
                 ("available_balance", "1000"),
                 ("leverage", "20"),
@@ -322,8 +307,8 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
                 ("quote_quantity", "0"),
                 ("base_liability", "0"),
                 ("quote_liability", "40000"),
-                ("liquidation_level", "1.1"),
-                ("margin_call_level", "1.3"),
+                ("liquidation_level", f"{forms.DEFAULT_KIND.liquidation:f}"),
+                ("margin_call_level", f"{forms.DEFAULT_KIND.margin_call:f}"),
             ),
             results=(
                 ResultRow(
@@ -355,6 +340,7 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             ),
             results=(
                 ResultRow("total_interest", _("Total interest")),
+                ResultRow("hourly_charge", _("Interest per hour (as posted)")),
                 ResultRow("charged_hours", _("Hours charged"), kind="count"),
                 ResultRow("hourly_rate_percent", _("Hourly rate"), PERCENT),
                 ResultRow("daily_rate_percent", _("Daily rate"), PERCENT),
@@ -395,14 +381,14 @@ class Presentation:
     steps: list[dict[str, Any]]
     state: dict[str, Any] | None
     chart: RenderedChart | None
-    explain: dict[str, Any] | None
+    explain: Any
     announcement: str
 
 
 def present(
     definition: CalculatorDefinition,
     form: forms.CalculatorForm,
-    result: formulas.CalcResult,
+    result: worked.CalcResult,
     *,
     prefix: str,
 ) -> Presentation:
@@ -445,7 +431,7 @@ def present(
     chart = None
     if definition.chart is not None:
         chart = definition.chart(form.cleaned_data, result, f"{prefix}-chart")
-    explain = definition.explainer(form.cleaned_data, result) if definition.explainer else None
+    explain = definition.explainer(form.cleaned_data) if definition.explainer else None
     return Presentation(
         rows=rows,
         steps=steps,
@@ -470,31 +456,3 @@ def _announce(row: Mapping[str, Any]) -> str:
     else:
         shown = f"{amount(value)} {row['unit']}".strip()
     return f"{row['label']}: {shown}"
-
-
-def error_fingerprint(form: forms.CalculatorForm) -> dict[str, str]:
-    """Per field with errors, a short checksum of its messages.
-
-    The result partial carries this back to the browser; the next htmx request returns it,
-    so the server knows which field messages on screen are out of date and re-renders
-    exactly those fields out of band (see ``views.calculator_page``).
-    """
-    fingerprint = {}
-    for name, errors in form.errors.items():
-        if name in form.fields:
-            text = "\n".join(str(e) for e in errors)
-            fingerprint[name] = format(zlib.crc32(text.encode()), "08x")
-    return fingerprint
-
-
-def encode_fingerprint(fingerprint: Mapping[str, str]) -> str:
-    return ",".join(f"{name}:{check}" for name, check in sorted(fingerprint.items()))
-
-
-def decode_fingerprint(text: str, names: tuple[str, ...]) -> dict[str, str]:
-    decoded = {}
-    for part in text.split(",")[: len(names)]:
-        name, _sep, check = part.partition(":")
-        if name in names:
-            decoded[name] = check[:8]
-    return decoded

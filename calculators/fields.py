@@ -237,11 +237,29 @@ class StrictIntegerField(SharedFieldMixin, forms.Field):
 
 
 class StrictChoiceField(SharedFieldMixin, forms.ChoiceField):
+    """A choice whose error names the allowed values, never the refused one: Django's own
+    message repeats the input, which an API answer should not send back (it could be
+    anything, markup included)."""
+
     widget = StrictSelect
+    default_error_messages = {"invalid_choice": _("Select a valid choice: %(choices)s.")}
 
     def to_python(self, value: Any) -> str:
         _refuse_repeats(value)
         return super().to_python(value)
+
+    def validate(self, value: Any) -> None:
+        try:
+            super().validate(value)
+        except ValidationError as error:
+            if error.code != "invalid_choice":
+                raise
+            allowed = ", ".join(str(key) for key, _label in self.choices if key != "")
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"choices": allowed},
+            ) from None
 
 
 class StrictBooleanField(SharedFieldMixin, forms.Field):
@@ -302,7 +320,6 @@ class EntryListInput(forms.Widget):
         attrs = context["widget"]["attrs"]
         base_id = attrs.get("id", name)
         context["widget"]["describedby"] = attrs.get("aria-describedby", "")
-        context["widget"]["invalid"] = attrs.get("aria-invalid") == "true"
         context["widget"]["boxes"] = [
             {
                 "id": f"{base_id}_{index}",
@@ -338,6 +355,8 @@ class EntryListField(SharedFieldMixin, forms.Field):
         self.min_entries = min_entries
         self.max_entries = max_entries
         super().__init__(**kwargs)
+        # Never more boxes than fills the field takes.
+        self.widget.maximum = max_entries
 
     def to_python(self, value: Any) -> list[tuple[Decimal, Decimal]]:
         texts = [str(v).strip() for v in (value or [])]

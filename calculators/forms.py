@@ -1,8 +1,9 @@
 """One form per calculator: the page, the embeddable widget and the JSON API all parse
-their input here and call ``calculators.formulas`` through :meth:`CalculatorForm.compute`.
+their input here and call the worked solutions (``calculators.worked``) through
+:meth:`CalculatorForm.compute`.
 
 Fields check what one value can say on its own (a number, its sign, its range); the
-formulas check what values say together (wallet balance *or* leverage, a margin-call level
+worked solutions check what values say together (wallet balance *or* leverage, a margin-call level
 above the liquidation level) and raise ``CalculatorInputError``, which ``compute`` turns
 into an error on the field it names. Either way the learner sees a message next to the
 field and the API answers 400.
@@ -16,10 +17,13 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundField
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from calculators import formulas
+from calculators import formulas, instruments, worked
 from calculators.fields import (
     EntryListField,
     StrictBooleanField,
@@ -30,13 +34,36 @@ from calculators.fields import (
 
 logger = logging.getLogger(__name__)
 
-# The highest leverage any symbol in the bracket table allows (125× on BTCUSDT).
-MAX_LEVERAGE = Decimal(max(formulas.symbol_max_leverage(s) for s in formulas.SYMBOLS))
+# The highest leverage any futures symbol allows (125× on BTCUSDT).
+MAX_LEVERAGE = Decimal(max(formulas.symbol_max_leverage(s) for s in instruments.FUTURES_SYMBOLS))
 
 SIDE_CHOICES = [(formulas.LONG, _("Long")), (formulas.SHORT, _("Short"))]
 MARGIN_MODE_CHOICES = [(formulas.ISOLATED, _("Isolated")), (formulas.CROSS, _("Cross"))]
-SYMBOL_CHOICES = [(symbol, symbol) for symbol in formulas.SYMBOLS]
-MARGIN_KIND_CHOICES = [("cross3x", _("Cross 3x")), ("cross5x", _("Cross 5x"))]
+SYMBOL_CHOICES = [(symbol, symbol) for symbol in instruments.FUTURES_SYMBOLS]
+# Labels are marked for translation where the kinds are declared (formulas.margin).
+MARGIN_KIND_CHOICES = [(kind.name, _(kind.label)) for kind in formulas.MARGIN_KINDS.values()]
+DEFAULT_KIND = formulas.MARGIN_KINDS[formulas.DEFAULT_MARGIN_KIND]
+
+
+def _level(value: Decimal) -> str:
+    """A threshold as written in a help text: ``1.3``, ``1.16``, ``2``."""
+    return f"{value.normalize():f}"
+
+
+def _margin_kind_help() -> str:
+    return " ".join(
+        gettext("%(kind)s: margin call at %(margin_call)s, liquidation at %(liquidation)s.")
+        % {
+            "kind": gettext(kind.label),
+            "margin_call": _level(kind.margin_call),
+            "liquidation": _level(kind.liquidation),
+        }
+        for kind in formulas.MARGIN_KINDS.values()
+    )
+
+
+# Evaluated when shown, in the learner's language, from the one declaration of the kinds.
+MARGIN_KIND_HELP = lazy(_margin_kind_help, str)()
 
 
 def positive(label: Any, help_text: Any = "", **kwargs: Any) -> StrictDecimalField:
@@ -52,7 +79,11 @@ def non_negative(label: Any, help_text: Any = "", **kwargs: Any) -> StrictDecima
 def leverage_field(**kwargs: Any) -> StrictDecimalField:
     kwargs.setdefault("label", _("Leverage (×)"))
     kwargs.setdefault(
-        "help_text", _("How many times your margin the position is worth, from 1 to 125.")
+        "help_text",
+        format_lazy(
+            _("How many times your margin the position is worth, from 1 to {max_leverage}."),
+            max_leverage=MAX_LEVERAGE,
+        ),
     )
     return StrictDecimalField(
         minimum="positive", min_value=Decimal(1), max_value=MAX_LEVERAGE, **kwargs
@@ -72,17 +103,38 @@ def margin_kind_field() -> StrictChoiceField:
         label=_("Account kind"),
         choices=MARGIN_KIND_CHOICES,
         required=False,
-        help_text=_(
-            "3x: margin call at 1.3, liquidation at 1.1. 5x: margin call at 1.16, "
-            "liquidation at 1.1."
-        ),
+        help_text=MARGIN_KIND_HELP,
     )
+
+
+class CalculatorBoundField(BoundField):
+    """A calculator field whose input always points at its message element.
+
+    With htmx only the message elements are swapped as the learner types (never the input
+    being typed into), so each field keeps an element for its messages, empty or not, and
+    the input's ``aria-describedby`` names it from the start. ``aria-invalid`` is left out:
+    it sits on the input, which an htmx update does not touch, so it would go stale; the
+    message itself is what a screen reader reads.
+    """
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        attrs.pop("aria-invalid", None)
+        return attrs
+
+    @property
+    def aria_describedby(self) -> str | None:
+        if not self.auto_id:
+            return None
+        ids = [f"{self.auto_id}_helptext"] if self.help_text else []
+        return " ".join([*ids, f"{self.auto_id}_error"])
 
 
 class CalculatorForm(forms.Form):
     """Base of every calculator form: validate, then run the one formula of ``slug``."""
 
     slug: ClassVar[str]
+    bound_field_class = CalculatorBoundField
 
     def _clean_fields(self) -> None:
         # Django's version builds a BoundField per field first, and each one evaluates its
@@ -102,12 +154,12 @@ class CalculatorForm(forms.Form):
         default (e.g. ``symbol`` → BTCUSDT, ``outstanding_interest`` → 0)."""
         return {k: v for k, v in self.cleaned_data.items() if v is not None and v != ""}
 
-    def compute(self) -> formulas.CalcResult | None:
+    def compute(self) -> worked.CalcResult | None:
         """The calculator's result, or ``None`` with the reasons attached to the fields."""
         if not self.is_valid():
             return None
         try:
-            return formulas.CALCULATORS[self.slug](**self.formula_kwargs())
+            return worked.CALCULATORS[self.slug](**self.formula_kwargs())
         except formulas.CalculatorInputError as error:
             message = gettext(error.message)
             if error.params:
@@ -255,8 +307,8 @@ class OpenPriceForm(CalculatorForm):
             "Each fill as price@quantity, e.g. 30000@0.5. Two to twenty fills; "
             "leave spare boxes empty."
         ),
-        min_entries=formulas.MIN_ENTRIES,
-        max_entries=formulas.MAX_ENTRIES,
+        min_entries=worked.MIN_ENTRIES,
+        max_entries=worked.MAX_ENTRIES,
     )
 
     def formula_kwargs(self) -> dict[str, Any]:
@@ -302,10 +354,20 @@ class MarginLiquidationPriceForm(CalculatorForm):
         _("Quote asset owed (Lq, USDT)"), _("Borrowed USDT plus its interest.")
     )
     liquidation_level = positive(
-        _("Liquidation level"), _("Margin level that triggers liquidation (1.1)."), required=False
+        _("Liquidation level"),
+        format_lazy(
+            _("Margin level that triggers liquidation ({level} if left empty)."),
+            level=_level(DEFAULT_KIND.liquidation),
+        ),
+        required=False,
     )
     margin_call_level = positive(
-        _("Margin-call level"), _("Margin level that triggers a margin call (1.3)."), required=False
+        _("Margin-call level"),
+        format_lazy(
+            _("Margin level that triggers a margin call ({level} if left empty)."),
+            level=_level(DEFAULT_KIND.margin_call),
+        ),
+        required=False,
     )
 
 
@@ -354,6 +416,11 @@ class MaxBorrowForm(CalculatorForm):
         _("1 for USDT, 0.95 for BTC or ETH; the borrowed coins count as collateral too."),
         required=False,
         max_value=Decimal(1),
+    )
+    hourly_rate_percent = non_negative(
+        _("Hourly interest rate of the borrowed asset (%)"),
+        _("One hour of interest is charged when you borrow; it counts against the limit."),
+        required=False,
     )
 
 

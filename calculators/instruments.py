@@ -27,12 +27,17 @@ VALUE_ASSET = USDT
 
 @dataclass(frozen=True, slots=True)
 class Instrument:
-    """A spot pair: ``base`` priced in ``quote``, in steps of ``tick``."""
+    """A spot pair: ``base`` priced in ``quote``, in steps of ``tick``.
+
+    ``futures``: the symbol also has a USDⓈ-M perpetual, whose leverage brackets are in
+    ``calculators/data/brackets.json`` (checked against this flag when the formulas load).
+    """
 
     symbol: str
     base: str
     quote: str
     tick: Decimal
+    futures: bool = False
 
     @property
     def label(self) -> str:
@@ -47,13 +52,15 @@ class Instrument:
 INSTRUMENTS: dict[str, Instrument] = {
     i.symbol: i
     for i in (
-        Instrument("BTCUSDT", BTC, USDT, Decimal("0.01")),
-        Instrument("ETHUSDT", ETH, USDT, Decimal("0.01")),
-        Instrument("BNBUSDT", BNB, USDT, Decimal("0.01")),
+        Instrument("BTCUSDT", BTC, USDT, Decimal("0.01"), futures=True),
+        Instrument("ETHUSDT", ETH, USDT, Decimal("0.01"), futures=True),
+        Instrument("BNBUSDT", BNB, USDT, Decimal("0.01"), futures=True),
         Instrument("USDCUSDT", USDC, USDT, Decimal("0.0001")),
     )
 }
 SYMBOLS: tuple[str, ...] = tuple(INSTRUMENTS)
+# Symbols with USDⓈ-M perpetual futures: the choices of the futures calculators.
+FUTURES_SYMBOLS: tuple[str, ...] = tuple(s for s, i in INSTRUMENTS.items() if i.futures)
 DEFAULT_SYMBOL = "BTCUSDT"
 
 # base asset → the symbol that prices it in USDT

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from calculators import formulas
+from calculators import formulas, worked
 from calculators.charts import (
     AMBER,
     BAND_FILLS,
@@ -42,20 +42,22 @@ _ONE = Decimal(1)
 def _liquidation_for_chart(
     *, side: str, entry_price: Decimal, quantity: Decimal, leverage: Decimal
 ) -> Decimal | None:
-    """Where an isolated position at ``leverage`` would be liquidated (BTCUSDT brackets).
+    """Where an isolated position at ``leverage`` would be liquidated (default symbol's
+    brackets), rounded like a result.
 
     The PnL and target-price calculators do not ask for a symbol or a wallet, so the chart
     marks the isolated-margin liquidation price on our default table; the legend says so.
     """
-    result = formulas.liquidation_price(
+    solution = formulas.liquidation_price_value(
         side=side,
         entry_price=entry_price,
         quantity=quantity,
-        margin_mode=formulas.ISOLATED,
-        leverage=leverage,
+        wallet_balance=formulas.initial_margin_value(
+            notional=formulas.notional(quantity=quantity, price=entry_price), leverage=leverage
+        ),
+        brackets=formulas.BRACKETS[formulas.DEFAULT_SYMBOL],
     )
-    value = result.results["liquidation_price"]
-    return value if isinstance(value, Decimal) else None
+    return None if solution.price is None else formulas.quantize8(solution.price)
 
 
 def _price_range(entry: Decimal, prices: list[Decimal]) -> tuple[Decimal, Decimal]:
@@ -94,7 +96,7 @@ def _marker(x: Decimal, name: str, color: str, note: str = "") -> Marker:
     )
 
 
-def pnl_chart(data: Mapping[str, Any], result: formulas.CalcResult, chart_id: str) -> RenderedChart:
+def pnl_chart(data: Mapping[str, Any], result: worked.CalcResult, chart_id: str) -> RenderedChart:
     side, entry, exit_price = data["side"], data["entry_price"], data["exit_price"]
     quantity, leverage = data["quantity"], data["leverage"]
     liquidation = _liquidation_for_chart(
@@ -132,7 +134,8 @@ def pnl_chart(data: Mapping[str, Any], result: formulas.CalcResult, chart_id: st
             exit_price=exit_price,
             exit_name=_("Exit"),
             liquidation=liquidation,
-            liquidation_note=_("isolated margin, BTCUSDT brackets"),
+            liquidation_note=_("isolated margin, %(symbol)s brackets")
+            % {"symbol": formulas.DEFAULT_SYMBOL},
         ),
         x_range=(low, high),
         baseline=_ZERO,
@@ -141,12 +144,12 @@ def pnl_chart(data: Mapping[str, Any], result: formulas.CalcResult, chart_id: st
 
 
 def target_price_chart(
-    data: Mapping[str, Any], result: formulas.CalcResult, chart_id: str
+    data: Mapping[str, Any], result: worked.CalcResult, chart_id: str
 ) -> RenderedChart:
     side, entry, leverage = data["side"], data["entry_price"], data["leverage"]
     target = result.results["target_price"]
     # ROE does not depend on the size, so one unit of the base asset stands for any size;
-    # its notional is small, so the liquidation mark uses the first BTCUSDT bracket.
+    # its notional is small, so the liquidation mark uses the default symbol's first bracket.
     liquidation = _liquidation_for_chart(
         side=side, entry_price=entry, quantity=_ONE, leverage=leverage
     )
@@ -185,7 +188,8 @@ def target_price_chart(
             exit_price=target if isinstance(target, Decimal) else None,
             exit_name=_("Target"),
             liquidation=liquidation,
-            liquidation_note=_("isolated margin, a small BTCUSDT position"),
+            liquidation_note=_("isolated margin, a small %(symbol)s position")
+            % {"symbol": formulas.DEFAULT_SYMBOL},
         ),
         x_range=(low, high),
         baseline=_ZERO,
@@ -194,7 +198,7 @@ def target_price_chart(
 
 
 def liquidation_chart(
-    data: Mapping[str, Any], result: formulas.CalcResult, chart_id: str
+    data: Mapping[str, Any], result: worked.CalcResult, chart_id: str
 ) -> RenderedChart:
     side, entry, quantity = data["side"], data["entry_price"], data["quantity"]
     liquidation = result.results["liquidation_price"]
@@ -273,7 +277,7 @@ def _level_bands(kind: formulas.MarginKind, *, liquidation: Decimal, margin_call
 
 
 def margin_level_chart(
-    data: Mapping[str, Any], result: formulas.CalcResult, chart_id: str
+    data: Mapping[str, Any], result: worked.CalcResult, chart_id: str
 ) -> RenderedChart | None:
     """Margin level if every asset's price moved by the same factor and the debt did not.
 
@@ -309,7 +313,13 @@ def margin_level_chart(
     )
 
     def level(value: Decimal, multiplier: Decimal) -> Decimal:
-        ml = formulas.margin_level_value(total_assets=value * multiplier, total_liabilities=debt)
+        ml = formulas.margin_level_at_price(
+            base_quantity=value,
+            quote_quantity=_ZERO,
+            base_liability=_ZERO,
+            quote_liability=debt,
+            price=multiplier,
+        )
         return ml if ml is not None else _ZERO
 
     multipliers = sample(_ZERO, high, 40)
@@ -362,7 +372,7 @@ def margin_level_chart(
 
 
 def margin_liquidation_chart(
-    data: Mapping[str, Any], result: formulas.CalcResult, chart_id: str
+    data: Mapping[str, Any], result: worked.CalcResult, chart_id: str
 ) -> RenderedChart | None:
     """Margin level against the base asset's price: ``(B×P + Q) ÷ (Lb×P + Lq)``."""
     kind = formulas.MARGIN_KINDS[formulas.DEFAULT_MARGIN_KIND]
@@ -388,8 +398,12 @@ def margin_liquidation_chart(
 
     points = []
     for price in sample(high / 200, high, 80):
-        level = formulas.margin_level_value(
-            total_assets=base * price + quote, total_liabilities=base_debt * price + quote_debt
+        level = formulas.margin_level_at_price(
+            base_quantity=base,
+            quote_quantity=quote,
+            base_liability=base_debt,
+            quote_liability=quote_debt,
+            price=price,
         )
         if level is not None:
             points.append((price, level))

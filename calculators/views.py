@@ -64,7 +64,6 @@ def calculator_context(
     clean_query = definition.clean_query(query)
     share_url = f"{page_url}?{clean_query}" if clean_query else page_url
     presentation = definitions.present(definition, form, result, prefix=prefix) if result else None
-    fingerprint = definitions.error_fingerprint(form)
     advanced = [form[name] for name in definition.advanced]
     return {
         "main_fields": [form[n] for n in definition.field_names if n not in definition.advanced],
@@ -82,11 +81,18 @@ def calculator_context(
         "subheading": "h4" if embedded else "h3",
         "page_url": page_url,
         "share_url": share_url,
-        "error_state": definitions.encode_fingerprint(fingerprint),
-        "fingerprint": fingerprint,
-        "oob_fields": [],
         "title": definition.title,
+        "first_error": _first_error(form),
     }
+
+
+def _first_error(form: forms.CalculatorForm) -> str:
+    """The first problem with the inputs, for the live region (``""`` when there is none)."""
+    for field in form:
+        if field.errors:
+            return f"{field.label}: {field.errors[0]}"
+    non_field = form.non_field_errors()
+    return str(non_field[0]) if non_field else ""
 
 
 @require_safe
@@ -105,22 +111,13 @@ def calculator_page(request: HttpRequest, slug: str) -> HttpResponse:
     if not partial:
         response = render(request, PAGE_TEMPLATE, context)
     else:
-        # Field messages live next to the fields, outside the swapped result. The browser
-        # sends back which messages it shows; re-render (out of band) only the fields whose
-        # messages changed, so the field being typed into is left alone otherwise.
-        shown = definitions.decode_fingerprint(
-            request.GET.get("shown_errors", ""), definition.field_names
-        )
-        now = context["fingerprint"]
-        form = context["form"]
+        # The result partial also carries every field's message element, swapped out of
+        # band: the messages live next to the fields, outside the swapped result.
         context["partial"] = True
-        context["oob_fields"] = [
-            form[name] for name in definition.field_names if shown.get(name) != now.get(name)
-        ]
         response = render(request, RESULT_PARTIAL, context)
         if urlsplit(request.htmx.current_url_abs_path or "").path == request.path:
-            # On the page itself: keep the address bar shareable, without our bookkeeping
-            # parameter (`shown_errors`) that hx-include adds to the request.
+            # On the page itself: keep the address bar shareable, with the inputs in the
+            # canonical order and nothing else.
             push_url(response, context["share_url"])
     # The same URL answers with a page or a fragment; caches must keep them apart.
     patch_vary_headers(response, ["HX-Request"])

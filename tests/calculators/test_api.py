@@ -72,13 +72,13 @@ HAND_CHECKED = [
          "quote_liability": "50000"},
         {"liquidation_price": "27000.00000000", "margin_call_price": "32000.00000000"},
     ),
-    # 1 + ⌊(40 + 150) ÷ 60⌋ = 4 hours × 1,000 × 0.01 % × 0.95 = 0.38
+    # 1 + ⌊(40 + 150) ÷ 60⌋ = 4 hours × (1,000 × 0.01 % × 0.95 = 0.095 an hour) = 0.38
     (
         "interest",
         {"principal": "1000", "hourly_rate_percent": "0.01", "hours": "2.5",
          "borrow_minute": "40", "bnb_discount": "true"},
         {"hourly_rate_percent": "0.01000000", "daily_rate_percent": "0.24000000",
-         "charged_hours": "4", "total_interest": "0.38000000",
+         "charged_hours": "4", "hourly_charge": "0.09500000", "total_interest": "0.38000000",
          "yearly_rate_percent": "87.60000000"},
     ),
     # (10,000 − 1.25 × 2,000) ÷ (1.25 − 0.95) = 25,000
@@ -403,3 +403,82 @@ def test_random_query_strings_never_break_the_page_either(client, slug, query):
 def test_the_api_makes_no_database_query(client, db, django_assert_num_queries, slug):
     with django_assert_num_queries(0):
         assert client.get(API.format(slug), VALID[slug]).status_code == 200
+
+
+# --- Error messages never repeat what was typed (issue 7, defect 9) ---------------------
+
+ECHO_BAIT = '<script>alert("x")</script>'
+
+
+@pytest.mark.parametrize(
+    ("slug", "field"),
+    [
+        ("pnl", "side"),
+        ("liquidation-price", "margin_mode"),
+        ("liquidation-price", "symbol"),
+        ("margin-level", "margin_kind"),
+        ("max-borrow", "margin_kind"),
+        ("initial-margin", "quantity"),
+        ("target-price", "roe_percent"),
+        ("interest", "borrow_minute"),
+        ("interest", "bnb_discount"),
+    ],
+)
+def test_an_error_message_does_not_echo_the_rejected_value(client, slug, field):
+    response = client.get(API.format(slug), _with(slug, **{field: ECHO_BAIT}))
+    assert response.status_code == 400
+    messages = response.json()["errors"][field]
+    assert messages
+    for message in messages:
+        assert "script" not in message and "alert" not in message, message
+
+
+def test_a_refused_choice_says_which_values_are_allowed(client):
+    response = client.get(API.format("pnl"), _with("pnl", side="sideways"))
+    (message,) = response.json()["errors"]["side"]
+    assert "sideways" not in message
+    assert "long" in message and "short" in message
+
+
+def test_a_number_out_of_range_names_the_limit_not_the_input(client):
+    response = client.get(API.format("initial-margin"), _with("initial-margin", leverage="987"))
+    (message,) = response.json()["errors"]["leverage"]
+    assert "987" not in message
+    assert "125" in message
+
+
+# --- Interest as the sandbox posts it; max-borrow with the hour charged at borrowing -----
+
+
+def test_interest_rounds_each_hourly_charge_once_as_the_sandbox_posts_it(client):
+    # 10,000 × 0.02 % ÷ 24 = 0.0833333…/h → 0.08333333 per charge (half-even, 8 places);
+    # borrowed at :40 for 2 h → 3 charges: 3 × 0.08333333 = 0.24999999 (not 0.25).
+    body = client.get(
+        API.format("interest"),
+        {"principal": "10000", "daily_rate_percent": "0.02", "hours": "2", "borrow_minute": "40"},
+    ).json()
+    assert body["results"]["hourly_charge"] == "0.08333333"
+    assert body["results"]["total_interest"] == "0.24999999"
+    assert body["results"]["charged_hours"] == "3"
+    charge_step = next(s for s in body["steps"] if s["label"] == "Interest per hour")
+    assert "rounded" in charge_step["formula"]
+    assert charge_step["value"] == "0.08333333"
+
+
+def test_max_borrow_includes_the_hour_of_interest_charged_at_borrowing(client):
+    # (15,000 − 1.5 × 5,000) ÷ (1.5 × (1 + 0.01) − 1) = 7,500 ÷ 0.515 = 14,563.10679611…
+    body = client.get(
+        API.format("max-borrow"),
+        {"collateral_value": "15000", "total_liabilities": "5000", "hourly_rate_percent": "1"},
+    ).json()
+    assert body["results"]["max_borrow"] == "14563.10679612"
+    assert body["inputs"]["hourly_rate_percent"] == "1"
+    (step,) = body["steps"]
+    assert "(1 + h)" in step["formula"]
+
+
+def test_max_borrow_without_an_hourly_rate_is_unchanged(client):
+    body = client.get(
+        API.format("max-borrow"), {"collateral_value": "15000", "total_liabilities": "5000"}
+    ).json()
+    assert body["results"]["max_borrow"] == "15000.00000000"

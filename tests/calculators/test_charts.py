@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.template.loader import render_to_string
 
+from calculators import charts
 from calculators.charts import (
     Band,
     ChartSpec,
@@ -116,3 +119,15 @@ def test_the_template_draws_an_accessible_svg():
     assert ">Price</text>" in html and ">PnL</text>" in html  # axis labels
     assert 'class="chart-legend"' in html
     assert "style=" not in html
+
+
+def test_every_chart_colour_comes_from_the_chart_module(client):
+    template = Path(settings.BASE_DIR, "templates", "calculators", "_chart.html").read_text()
+    assert not re.search(r"#[0-9a-fA-F]{3,6}\b", template), "a colour written in the template"
+    html = client.get("/calculators/margin-level/").content.decode()
+    svg = re.search(r'<svg class="chart".*?</svg>', html, re.S).group(0)
+    used = set(re.findall(r'(?:fill|stroke)="(#[0-9a-f]{6})"', svg))
+    declared = {
+        value for name, value in vars(charts).items() if isinstance(value, str) and name.isupper()
+    } | set(charts.BAND_FILLS.values())
+    assert used and used <= declared

@@ -113,3 +113,9 @@ def test_only_calculator_forms_share_their_fields_between_instances():
     assert first.is_valid() is False and second.is_valid() is False
     assert "quantity" not in first.errors
     assert "quantity" in second.errors
+
+
+def test_the_fill_boxes_never_outnumber_the_fills_the_field_takes():
+    field = EntryListField(min_entries=2, max_entries=5)
+    boxes = field.widget.get_context("entry", ["1@1"] * 5, {"id": "e"})["widget"]["boxes"]
+    assert len(boxes) == 5

@@ -3,53 +3,56 @@ examples, and properties that must hold for any input."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+import json
+from decimal import Decimal, DivisionByZero, localcontext
 from itertools import pairwise
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from calculators import formulas
+from calculators import formulas, instruments
 from calculators.formulas import (
     BRACKETS,
-    CALCULATORS,
+    FUTURES_SYMBOLS,
     MARGIN_KINDS,
     STATE_ADVICE,
     STATES,
-    SYMBOLS,
     Bracket,
     CalculatorInputError,
-    auto_borrow,
     average_price_value,
     bracket_for_notional,
     charged_hours,
     fixed_bracket,
     hourly_rate_from_yearly,
-    initial_margin,
     initial_margin_value,
-    interest,
-    liquidation_price,
     liquidation_price_in_bracket,
     liquidation_price_value,
     maintenance_margin,
-    margin_level,
     margin_level_value,
-    margin_liquidation_price,
     margin_state,
-    max_borrow,
-    max_open,
     notional,
-    open_price,
     plain_decimal,
-    pnl,
     price_at_margin_level,
     quantize8,
     roe_percent_value,
     side_sign,
-    target_price,
     target_price_value,
     unrealized_pnl,
+)
+from calculators.worked import (
+    CALCULATORS,
+    auto_borrow,
+    initial_margin,
+    interest,
+    liquidation_price,
+    margin_level,
+    margin_liquidation_price,
+    max_borrow,
+    max_open,
+    open_price,
+    pnl,
+    target_price,
 )
 
 # Property tests run no database; the project's autouse settings fixture is harmless to share
@@ -98,8 +101,8 @@ def test_it_maps_sides():
 
 
 def test_it_loads_three_symbols_with_their_tables():
-    assert SYMBOLS == ("BTCUSDT", "ETHUSDT", "BNBUSDT")
-    assert [len(BRACKETS[s]) for s in SYMBOLS] == [12, 9, 8]
+    assert FUTURES_SYMBOLS == ("BTCUSDT", "ETHUSDT", "BNBUSDT")
+    assert [len(BRACKETS[s]) for s in FUTURES_SYMBOLS] == [12, 9, 8]
     assert BRACKETS["BTCUSDT"][0] == Bracket(
         index=1,
         floor=Decimal(0),
@@ -110,6 +113,34 @@ def test_it_loads_three_symbols_with_their_tables():
     )
     assert BRACKETS["ETHUSDT"][5].cum == Decimal(135_365)
     assert BRACKETS["BNBUSDT"][-1].cap == Decimal(1_000_000_000)
+
+
+def test_the_bracket_tables_are_the_futures_instruments_declared_once():
+    assert FUTURES_SYMBOLS == instruments.FUTURES_SYMBOLS
+    assert set(BRACKETS) == {s for s, i in instruments.INSTRUMENTS.items() if i.futures}
+    assert instruments.DEFAULT_SYMBOL in BRACKETS
+
+
+def _write_tables(path, symbols):
+    rows = [{"floor": "0", "cap": "10", "max_leverage": 10, "mmr": "0.01", "cum": "0"}]
+    path.write_text(json.dumps({"symbols": {s: rows for s in symbols}}), encoding="utf-8")
+    return path
+
+
+def test_a_bracket_table_for_an_unknown_symbol_stops_the_import(tmp_path):
+    path = _write_tables(tmp_path / "b.json", [*instruments.FUTURES_SYMBOLS, "DOGEUSDT"])
+    with pytest.raises(ValueError, match="not a futures instrument: DOGEUSDT"):
+        formulas.load_brackets(path)
+    # A spot-only instrument has no futures either.
+    path = _write_tables(tmp_path / "c.json", [*instruments.FUTURES_SYMBOLS, "USDCUSDT"])
+    with pytest.raises(ValueError, match="USDCUSDT"):
+        formulas.load_brackets(path)
+
+
+def test_a_futures_instrument_without_a_bracket_table_stops_the_import(tmp_path):
+    path = _write_tables(tmp_path / "b.json", instruments.FUTURES_SYMBOLS[1:])
+    with pytest.raises(ValueError, match=f"no leverage brackets for {FUTURES_SYMBOLS[0]}"):
+        formulas.load_brackets(path)
 
 
 @pytest.mark.parametrize("symbol", ["BTCUSDT", "ETHUSDT", "BNBUSDT"])
@@ -124,7 +155,7 @@ def test_it_makes_every_cum_continue_the_previous_bracket(symbol):
 
 @PROPERTY
 @given(
-    symbol=st.sampled_from(SYMBOLS),
+    symbol=st.sampled_from(FUTURES_SYMBOLS),
     position=st.integers(1, 11),
     epsilon=decimals(0, 1000, 8).filter(lambda e: e > 0),
 )
@@ -372,7 +403,7 @@ SIDES = st.sampled_from(["long", "short"])
 
 @PROPERTY
 @given(
-    symbol=st.sampled_from(SYMBOLS),
+    symbol=st.sampled_from(FUTURES_SYMBOLS),
     side=SIDES,
     mode=st.sampled_from(["isolated", "cross"]),
     entry=decimals(1, 100_000, 2),
@@ -434,7 +465,7 @@ def test_it_balances_margin_and_maintenance_at_the_liquidation_price(
 
 @PROPERTY
 @given(
-    symbol=st.sampled_from(SYMBOLS),
+    symbol=st.sampled_from(FUTURES_SYMBOLS),
     entry=decimals(1, 100_000, 2),
     quantity=decimals(0, 10_000, 3).filter(lambda q: q > 0),
     leverage_share=decimals(0, 1, 4),
@@ -808,6 +839,15 @@ def test_it_reaches_the_level_at_the_margin_liquidation_price(
     assert reached is not None
     # The test's own sums run at Python's default 28 digits, hence the looser tolerance.
     assert abs(reached - level) <= Decimal("1E-20")
+    # The formulas' own inverse, at 50 digits, lands on the level far more closely.
+    at_price = formulas.margin_level_at_price(
+        base_quantity=base,
+        quote_quantity=quote,
+        base_liability=base_owed,
+        quote_liability=quote_owed,
+        price=price,
+    )
+    assert abs(at_price - level) <= Decimal("1E-40")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -816,7 +856,8 @@ def test_it_reaches_the_level_at_the_margin_liquidation_price(
 
 def test_it_computes_interest():
     # hourly = 0.02 ÷ 24 = 0.000833…%; borrowed at :40 for 2 h → 1 + ⌊(40 + 120) ÷ 60⌋ = 3;
-    # total = 10,000 × 0.000833…% × 3 = 0.25; yearly = 0.02 × 365 = 7.3
+    # each charge = 10,000 × 0.000833…% = 0.0833333… → 0.08333333 as posted (8 places,
+    # half-even); total = 3 × 0.08333333 = 0.24999999 (SPEC §5.2); yearly = 0.02 × 365 = 7.3
     result = interest(
         principal=Decimal(10_000),
         daily_rate_percent=Decimal("0.02"),
@@ -827,7 +868,8 @@ def test_it_computes_interest():
         "hourly_rate_percent": Decimal("0.00083333"),
         "daily_rate_percent": Decimal("0.02"),
         "charged_hours": 3,
-        "total_interest": Decimal("0.25"),
+        "hourly_charge": Decimal("0.08333333"),
+        "total_interest": Decimal("0.24999999"),
         "yearly_rate_percent": Decimal("7.3"),
     }
 
@@ -865,6 +907,8 @@ def test_it_charges_an_hour_at_borrowing_and_at_every_clock_hour(minute, hours, 
 def test_it_turns_yearly_rates_into_hourly_ones():
     # 8.76% a year = 0.024% a day = 0.001% an hour
     assert hourly_rate_from_yearly(yearly_percent=Decimal("8.76")) == Decimal("0.001")
+    assert formulas.daily_rate_from_hourly(hourly_percent=Decimal("0.001")) == Decimal("0.024")
+    assert formulas.yearly_rate_from_daily(daily_percent=Decimal("0.024")) == Decimal("8.76")
 
 
 def test_it_wants_exactly_one_interest_rate_and_a_real_minute():
@@ -900,6 +944,72 @@ def test_it_computes_max_borrow():
     assert max_borrow(
         collateral_value=Decimal(1_000), total_liabilities=Decimal(1_000)
     ).results == {"max_borrow": Decimal(0)}
+
+
+def test_max_borrow_counts_the_hour_of_interest_charged_at_borrowing():
+    # 3x, USDT, 1 %/h: 7,500 ÷ (1.5 × 1.01 − 1) = 14,563.10679611…; after borrowing it and
+    # charging 145.6310679… of interest, CML = 29,563.1… ÷ 19,708.7… = 1.5
+    result = max_borrow(
+        collateral_value=Decimal(15_000),
+        total_liabilities=Decimal(5_000),
+        hourly_rate_percent=Decimal(1),
+    )
+    assert result.results == {"max_borrow": Decimal("14563.10679612")}
+    assert "(1 + 1 ÷ 100)" in result.steps[0].substituted
+
+
+def test_the_sandbox_can_give_max_borrow_a_threshold_instead_of_a_kind():
+    by_kind = formulas.max_borrow_amount(
+        collateral_value=Decimal(15_000), margin_kind="cross5x", collateral_ratio=Decimal("0.95")
+    )
+    by_threshold = formulas.max_borrow_amount(
+        collateral_value=Decimal(15_000),
+        threshold=MARGIN_KINDS["cross5x"].borrow_threshold,
+        collateral_ratio=Decimal("0.95"),
+    )
+    assert by_kind == by_threshold == Decimal(50_000)
+    with pytest.raises(TypeError):
+        formulas.max_borrow_amount(
+            collateral_value=Decimal(1), margin_kind="cross3x", threshold=Decimal("1.5")
+        )
+
+
+@PROPERTY
+@given(
+    kind=st.sampled_from(sorted(MARGIN_KINDS)),
+    ratio=st.sampled_from([Decimal(1), Decimal("0.95"), Decimal("0.9"), Decimal("0.8")]),
+    hourly=decimals(0, 1, 8),
+    collateral=decimals(1_000, 1_000_000_000, 2),
+    share=decimals(0, 1, 4),
+    interest_owed=decimals(0, 100, 8),
+)
+def test_borrowing_the_maximum_and_its_first_hour_of_interest_leaves_cml_at_the_threshold(
+    kind, ratio, hourly, collateral, share, interest_owed
+):
+    threshold = MARGIN_KINDS[kind].borrow_threshold
+    # Debt somewhere between none and the most the collateral allows.
+    liabilities = quantize8(collateral / threshold * share)
+    assume(collateral - threshold * (liabilities + interest_owed) > 0)
+    amount = quantize8(
+        formulas.max_borrow_amount(
+            collateral_value=collateral,
+            total_liabilities=liabilities,
+            outstanding_interest=interest_owed,
+            margin_kind=kind,
+            collateral_ratio=ratio,
+            hourly_rate_percent=hourly,
+        )
+    )
+    assume(amount > 0)
+
+    def cml_after(borrowed: Decimal) -> Decimal:
+        # What the sandbox will post: the loan, then the hour charged at borrowing.
+        charge = formulas.hourly_interest_charge(principal=borrowed, hourly_rate_percent=hourly)
+        return (collateral + ratio * borrowed) / (liabilities + borrowed + interest_owed + charge)
+
+    assert quantize8(cml_after(amount)) == quantize8(threshold)
+    # It is the maximum: one percent more would leave CML below the threshold.
+    assert cml_after(amount * Decimal("1.01")) < threshold
 
 
 def test_it_refuses_a_collateral_ratio_at_the_threshold():
@@ -971,3 +1081,12 @@ def test_spot_fees_are_a_tenth_of_a_percent_or_three_quarters_of_that_in_bnb():
     assert formulas.spot_fee_in_bnb(
         trade_value=Decimal("30000"), bnb_price=Decimal("600")
     ) == Decimal("0.0375")
+
+
+def test_divide_keeps_fifty_digits_whatever_the_callers_context():
+    with localcontext() as ctx:
+        ctx.prec = 5
+        third = formulas.divide(Decimal(1), Decimal(3))
+    assert third == Decimal("0." + "3" * 50)
+    with pytest.raises(DivisionByZero):
+        formulas.divide(Decimal(1), Decimal(0))

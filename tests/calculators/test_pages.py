@@ -58,7 +58,7 @@ def test_invalid_input_shows_the_message_next_to_the_field_and_no_result(client)
     )
     assert field, "the leverage field is on the page"
     assert "Enter a number greater than zero." in field.group(0)
-    assert 'aria-invalid="true"' in field.group(0)
+    assert "has-error" in field.group(0)
     assert '<ol class="steps">' not in html
     assert "No result yet" in html
 
@@ -101,7 +101,7 @@ def test_htmx_gets_only_the_result_partial(client):
 def test_htmx_on_the_page_pushes_the_clean_shareable_url(client):
     response = client.get(
         LIQUIDATION,
-        {**ISOLATED_LONG, "shown_errors": ""},
+        ISOLATED_LONG,
         HTTP_HX_REQUEST="true",
         HTTP_HX_CURRENT_URL="http://testserver/calculators/liquidation-price/?side=long",
     )
@@ -120,26 +120,45 @@ def test_htmx_from_another_page_does_not_push_a_url(client):
     assert "HX-Push-Url" not in response
 
 
-def test_htmx_refreshes_a_field_out_of_band_only_when_its_message_changes(client):
+def _oob_errors(html: str, name: str) -> str:
+    match = re.search(
+        rf'<div[^>]*id="calc-{name}_error"[^>]*hx-swap-oob="true"[^>]*>.*?</div>', html, re.S
+    )
+    assert match, f"the {name} message is swapped out of band"
+    return match.group(0)
+
+
+def test_htmx_swaps_the_field_messages_and_never_the_inputs(client):
     bad = {**ISOLATED_LONG, "leverage": "0"}
-    first = client.get(LIQUIDATION, {**bad, "shown_errors": ""}, HTTP_HX_REQUEST="true")
-    html = first.content.decode()
-    assert 'id="calc-field-leverage" hx-swap-oob="true"' in html
-    assert "Enter a number greater than zero." in html
-    state = re.search(r'name="shown_errors" value="([^"]*)"', html).group(1)
-    assert state.startswith("leverage:")
+    html = client.get(LIQUIDATION, bad, HTTP_HX_REQUEST="true").content.decode()
+    assert "Enter a number greater than zero." in _oob_errors(html, "leverage")
+    assert "errorlist" not in _oob_errors(html, "quantity")
+    # The inputs being typed into are not part of the fragment, so they are never replaced.
+    assert "<input" not in html
+    assert "shown_errors" not in html
 
-    # Same error still shown: the field is left alone (the learner is typing in it).
-    again = client.get(LIQUIDATION, {**bad, "shown_errors": state}, HTTP_HX_REQUEST="true")
-    assert 'hx-swap-oob="true"' not in again.content.decode()
+    # Fixed: the message element comes back empty.
+    fixed = client.get(LIQUIDATION, ISOLATED_LONG, HTTP_HX_REQUEST="true").content.decode()
+    assert "Enter a number" not in _oob_errors(fixed, "leverage")
 
-    # Fixed: the field comes back without its message.
-    fixed = client.get(
-        LIQUIDATION, {**ISOLATED_LONG, "shown_errors": state}, HTTP_HX_REQUEST="true"
+
+def test_a_field_always_has_a_message_element_that_its_input_points_to(client):
+    html = client.get(LIQUIDATION, ISOLATED_LONG).content.decode()
+    for name in ("quantity", "leverage", "side"):
+        assert f'id="calc-{name}_error"' in html
+        field = re.search(rf'<(?:input|select)[^>]*id="calc-{name}"[^>]*>', html).group(0)
+        assert f"calc-{name}_error" in field, field
+
+
+def test_a_widget_swaps_the_messages_with_its_own_ids(client):
+    html = client.get(
+        LIQUIDATION,
+        {**ISOLATED_LONG, "quantity": "-1"},
+        HTTP_HX_REQUEST="true",
+        HTTP_X_CALCULATOR_PREFIX="w1-liquidation-price",
     ).content.decode()
-    oob = re.search(r'id="calc-field-leverage" hx-swap-oob="true".*?</div>\s*</div>', fixed, re.S)
-    assert oob and "errorlist" not in oob.group(0)
-    assert re.search(r'name="shown_errors" value=""', fixed)
+    assert re.search(r'id="w1-liquidation-price-quantity_error"[^>]*hx-swap-oob="true"', html)
+    assert 'id="calc-' not in html
 
 
 def test_a_history_restore_gets_the_whole_page(client):
@@ -159,7 +178,9 @@ def test_the_initial_margin_page_explains_the_misconception_with_the_numbers(cli
     # Wrong: 2,000 × 5 + maintenance (2,000 × 0.4 % = 8) = 10,008; right: 2,000 ÷ 5 = 400.
     assert "notional × leverage + maintenance" in html
     assert "2,000 × 5 + 8 = 10,008 USDT" in html
+    assert "That is about 25 times the 400 USDT" in html  # 10,008 ÷ 400 = 25.02
     assert "2,000 ÷ 5 = 400 USDT" in html
+    assert "on BTCUSDT's leverage bracket 1" in html
 
 
 def test_the_margin_level_page_names_the_state_and_the_advice(client):
@@ -186,8 +207,6 @@ def test_every_field_has_a_label(client):
         html = client.get(f"/calculators/{slug}/").content.decode()
         inputs = re.findall(r'<(?:input|select)\b[^>]*\bid="([^"]+)"', html)
         for input_id in inputs:
-            if input_id.endswith("shown-errors"):
-                continue  # hidden bookkeeping, not a field
             assert f'for="{input_id}"' in html, f"{slug}: #{input_id} has no label"
 
 
@@ -226,3 +245,34 @@ def test_a_logged_in_learner_costs_two_queries_session_and_user(
     with django_assert_num_queries(0):
         response = learner_client.get(LIQUIDATION, ISOLATED_LONG, HTTP_HX_REQUEST="true")
         assert response.status_code == 200
+
+
+def test_the_interest_page_shows_the_hourly_charge_as_the_sandbox_posts_it(client):
+    html = client.get(
+        "/calculators/interest/",
+        {"principal": "10000", "daily_rate_percent": "0.02", "hours": "2", "borrow_minute": "40"},
+    ).content.decode()
+    assert 'data-result="hourly_charge"' in html
+    assert "0.08333333" in html  # one charge, rounded to 8 places as posted
+    assert "0.24999999" in html  # three of them
+    assert "rounded to 8 places as each charge is posted" in html
+
+
+def test_the_max_borrow_page_takes_the_hourly_rate(client):
+    html = client.get(
+        "/calculators/max-borrow/",
+        {"collateral_value": "15000", "total_liabilities": "5000", "hourly_rate_percent": "1"},
+    ).content.decode()
+    assert 'name="hourly_rate_percent"' in html
+    assert "14,563.10679612" in html
+
+
+def test_a_position_too_small_to_show_its_margin_still_gets_the_explainer(client):
+    response = client.get(
+        "/calculators/initial-margin/",
+        {"quantity": "0.000000000000000001", "entry_price": "60000", "leverage": "10"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    # 10 × 10 + 10 × 0.4 % of the notional, over the notional: 100.04 → about 100 times.
+    assert "That is about 100 times" in html

@@ -78,7 +78,7 @@ def test_the_page_answers_a_widget_with_its_prefix(client):
         HTTP_HX_CURRENT_URL="http://testserver/learn/leverage/pnl/",
     )  # fmt: skip
     html = response.content.decode()
-    assert 'id="w2-pnl-shown-errors"' in html
+    assert 'id="w2-pnl-side_error"' in html
     assert 'id="w2-pnl-chart-title"' in html
     assert "HX-Push-Url" not in response
 
@@ -88,5 +88,5 @@ def test_a_malformed_prefix_header_is_ignored(client):
         "/calculators/pnl/", HTTP_HX_REQUEST="true", HTTP_X_CALCULATOR_PREFIX='x" onload="1'
     )
     html = response.content.decode()
-    assert 'id="calc-shown-errors"' in html
+    assert 'id="calc-side_error"' in html
     assert "onload" not in html

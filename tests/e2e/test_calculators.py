@@ -68,11 +68,15 @@ def test_a_mistake_is_shown_next_to_the_field_and_goes_away_when_fixed(page, bas
     expect(field_errors).to_have_text("Enter a number greater than zero.")
     expect(page.locator("#calc-result")).to_contain_text("No result yet")
     expect(quantity).to_be_focused()
+    # Only the message was swapped in: what the learner typed is still there, still theirs.
+    expect(quantity).to_have_value("-1")
+    expect(quantity).to_have_css("border-color", "rgb(164, 14, 38)")
     screenshot("calc-liquidation-error-375" if page.viewport_size["width"] < 500 else
                "calc-liquidation-error-1280")  # fmt: skip
 
     quantity.fill("2")
     expect(field_errors).to_have_count(0)
+    expect(quantity).not_to_have_css("border-color", "rgb(164, 14, 38)")
     expect(page.locator('[data-result="liquidation_price"] dd')).to_contain_text("USDT")
     assert page.evaluate("window.__stillHere") == "yes"
 
@@ -85,6 +89,13 @@ def test_it_works_without_javascript(browser, base_url):
     page.get_by_role("button", name="Calculate").click()
     expect(page.locator('[data-result="liquidation_price"] dd')).to_contain_text("57,228.91566265")
     assert "leverage=20" in page.url
+    # A mistake comes back next to its field, in a page the server rendered.
+    page.get_by_label("Quantity").fill("-1")
+    page.get_by_role("button", name="Calculate").click()
+    expect(page.locator("#calc-field-quantity .errorlist")).to_have_text(
+        "Enter a number greater than zero."
+    )
+    expect(page.locator("#calc-result")).to_contain_text("No result yet")
     context.close()
 
 
