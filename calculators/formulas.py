@@ -1502,3 +1502,62 @@ CALCULATORS: dict[str, Callable[..., CalcResult]] = {
     "max-borrow": max_borrow,
     "auto-borrow": auto_borrow,
 }
+
+
+# --- added by the sandbox branch (to move into the formulas package at merge)
+# Money arithmetic the sandbox did inline (its own Decimal context, its valuation and 24-hour
+# change, the average entry of a holding). Pure like everything above.
+
+
+@_exact
+def divide(numerator: Decimal, denominator: Decimal) -> Decimal:
+    """``numerator ÷ denominator`` in the module's context (50 significant digits, half-even):
+    exact to far more places than the 8 any result keeps."""
+    return numerator / denominator
+
+
+def quantity_for_amount(*, amount: Decimal, price: Decimal) -> Decimal:
+    """How much of the base asset ``amount`` of the quote asset buys at ``price``, rounded
+    **down** to 8 places: an order sized in money never spends more than was asked."""
+    return floor8(divide(amount, price))
+
+
+def trade_value(*, quantity: Decimal, price: Decimal) -> Decimal:
+    """What a trade is worth in the quote asset, as the ledger books it: ``quantity × price``
+    rounded half-even to 8 places (a resting buy reserves exactly this at its limit)."""
+    return quantize8(notional(quantity=quantity, price=price))
+
+
+def holding_value(*, amount: Decimal, index_price: Decimal) -> Decimal:
+    """The value of a holding in USDT at the index price, 8 places."""
+    return quantize8(notional(quantity=amount, price=index_price))
+
+
+_CENT = Decimal("0.01")
+
+
+@_exact
+def percent_change(*, before: Decimal, after: Decimal) -> Decimal:
+    """``(after − before) ÷ before × 100``, half-even to 2 places (the 24-hour change)."""
+    return ((after - before) * _HUNDRED / before).quantize(_CENT, rounding=ROUND_HALF_EVEN)
+
+
+@_exact
+def average_entry_after_buy(
+    *,
+    previous_average: Decimal | None,
+    held: Decimal,
+    cost: Decimal,
+    received: Decimal,
+) -> Decimal:
+    """The average entry price of a holding after a buy, 8 places (average-cost method).
+
+    One convention throughout: a buy's cost includes its fee, and it is spread over the
+    quantity actually received. ``cost`` = what the buy paid in the quote asset plus a fee
+    paid in another asset (valued in the quote asset); ``received`` = the quantity that
+    reached the wallet (after a fee taken in the asset bought). The ``held`` units already
+    there count at ``previous_average``; holding nothing starts afresh.
+    """
+    if previous_average is None or held <= 0:
+        return quantize8(cost / received)
+    return quantize8((previous_average * held + cost) / (held + received))

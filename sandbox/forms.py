@@ -8,7 +8,6 @@ double-clicked button or a retried request applies once.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
@@ -17,8 +16,6 @@ from django.utils.translation import gettext_lazy as _
 
 from calculators.fields import StrictBooleanField, StrictChoiceField, StrictDecimalField
 from sandbox import pricing
-from sandbox.engine import choose_fee, plan_order, spot_bnb_after
-from sandbox.services import MIN_ORDER_VALUE
 
 LEDGER_PLACES = 8
 
@@ -155,84 +152,3 @@ class HistoryFilterForm(forms.Form):
 
 class SymbolForm(forms.Form):
     symbol = forms.ChoiceField(label=_("Symbol"), choices=SYMBOL_CHOICES, required=False)
-
-
-# --- Order preview ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OrderEstimate:
-    """What an order would do at today's index price, for the preview panel."""
-
-    symbol: str
-    base_asset: str
-    side: str
-    order_type: str
-    price: Decimal
-    quantity: Decimal
-    value: Decimal
-    fee: Decimal
-    fee_asset: str
-    reserved: Decimal | None
-    reserved_asset: str | None
-    pays_asset: str
-    available: Decimal
-    needed: Decimal
-    below_minimum: bool
-    limit_price: Decimal | None
-    fills_now: bool
-
-    @property
-    def insufficient(self) -> bool:
-        return self.needed > self.available
-
-
-def estimate_order(data, *, overview, use_bnb_for_fees: bool) -> OrderEstimate | None:
-    """Estimate an order from a valid OrderForm's cleaned data and an account overview.
-
-    Uses the engine's own ``plan_order`` and ``choose_fee`` - the functions that place and
-    fill the order for real - at the current index price, so the preview shows the price,
-    the fee and the reservation the service will apply.
-    """
-    symbol = data["symbol"]
-    index = overview.index_prices.get(symbol)
-    if not index:
-        return None
-    plan = plan_order(
-        symbol=symbol,
-        side=data["side"],
-        order_type=data["order_type"],
-        quantity=data["quantity"],
-        quote_amount=data["quote_amount"],
-        limit_price=data["limit_price"] if data["order_type"] == "limit" else None,
-        index=index,
-    )
-    available = {row.asset: row.available for row in overview.balances}
-    fee = choose_fee(
-        plan=plan,
-        use_bnb_for_fees=use_bnb_for_fees,
-        bnb_price=overview.index_prices.get("BNBUSDT"),
-        free_bnb=spot_bnb_after(
-            plan, spot_bnb=available.get("BNB", Decimal(0)), paid_from_spot=plan.marketable
-        ),
-    )
-    resting = not plan.marketable
-    return OrderEstimate(
-        symbol=symbol,
-        base_asset=plan.base,
-        side=plan.side,
-        order_type=plan.order_type,
-        price=plan.price,
-        quantity=plan.quantity,
-        value=plan.value,
-        fee=fee.amount,
-        fee_asset=fee.asset,
-        reserved=plan.pays_amount if resting else None,
-        reserved_asset=plan.pays_asset if resting else None,
-        pays_asset=plan.pays_asset,
-        available=available.get(plan.pays_asset, Decimal(0)),
-        needed=plan.pays_amount,
-        below_minimum=plan.value < MIN_ORDER_VALUE,
-        limit_price=plan.limit_price,
-        fills_now=plan.marketable,
-    )

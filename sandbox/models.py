@@ -17,18 +17,17 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from calculators import instruments
 from calculators.formulas import MARGIN_KINDS
+from calculators.instruments import ASSETS, INSTRUMENTS
 
 AMOUNT = {"max_digits": 30, "decimal_places": 8}
 ZERO = Decimal(0)
 
 
-class Asset(models.TextChoices):
-    USDT = "USDT", "USDT"
-    USDC = "USDC", "USDC"
-    BTC = "BTC", "BTC"
-    ETH = "ETH", "ETH"
-    BNB = "BNB", "BNB"
+# The assets and symbols are declared once, in calculators/instruments.py; these choices
+# (and the CHECK constraints built from them) follow that declaration.
+Asset = models.TextChoices("Asset", [(asset, (asset, asset)) for asset in ASSETS])
 
 
 class Wallet(models.TextChoices):
@@ -40,6 +39,14 @@ class Wallet(models.TextChoices):
     CROSS_LOCKED = "cross_locked", "Cross Margin (in orders)"
 
 
+# Each wallet an order can trade from, and the wallet that holds what its open orders
+# reserve (a reservation is a normal ledger move into it, visible in the history).
+LOCKED_WALLET: dict[str, str] = {
+    Wallet.SPOT: Wallet.SPOT_LOCKED,
+    Wallet.CROSS: Wallet.CROSS_LOCKED,
+}
+
+
 class SystemCode(models.TextChoices):
     TREASURY = "treasury", "Treasury (starting money)"
     MARKET = "market", "Market (trade counterparty)"
@@ -49,22 +56,16 @@ class SystemCode(models.TextChoices):
     REWARDS = "rewards", "Rewards (learn and earn)"
 
 
-class Symbol(models.TextChoices):
-    BTCUSDT = "BTCUSDT", "BTC/USDT"
-    ETHUSDT = "ETHUSDT", "ETH/USDT"
-    BNBUSDT = "BNBUSDT", "BNB/USDT"
-    USDCUSDT = "USDCUSDT", "USDC/USDT"
-
+Symbol = models.TextChoices(
+    "Symbol", [(i.symbol, (i.symbol, i.label)) for i in INSTRUMENTS.values()]
+)
 
 # symbol → (base asset, quote asset)
 SYMBOL_ASSETS: dict[str, tuple[str, str]] = {
-    Symbol.BTCUSDT: (Asset.BTC, Asset.USDT),
-    Symbol.ETHUSDT: (Asset.ETH, Asset.USDT),
-    Symbol.BNBUSDT: (Asset.BNB, Asset.USDT),
-    Symbol.USDCUSDT: (Asset.USDC, Asset.USDT),
+    i.symbol: (i.base, i.quote) for i in INSTRUMENTS.values()
 }
 # base asset → the symbol that prices it in USDT
-ASSET_SYMBOL: dict[str, str] = {base: symbol for symbol, (base, _) in SYMBOL_ASSETS.items()}
+ASSET_SYMBOL: dict[str, str] = instruments.ASSET_SYMBOL
 
 
 class OrderSide(models.TextChoices):
@@ -93,9 +94,11 @@ class TransactionKind(models.TextChoices):
     RESET = "reset", "Account reset"
 
 
-class MarginKind(models.TextChoices):
-    CROSS3X = "cross3x", "Cross 3x"
-    CROSS5X = "cross5x", "Cross 5x"
+# The margin kinds and their thresholds live with the margin-level formulas.
+MarginKind = models.TextChoices(
+    "MarginKind",
+    [(name.upper(), (name, f"Cross {name.removeprefix('cross')}")) for name in MARGIN_KINDS],
+)
 
 
 def _choices_check(
@@ -281,10 +284,6 @@ class Order(models.Model):
     @property
     def quote_asset(self) -> str:
         return SYMBOL_ASSETS[self.symbol][1]
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == OrderStatus.OPEN
 
 
 # ---------------------------------------------------------------------------------------

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.formatting import format_amount as amount
+from config.formatting import format_price
 from sandbox import charts, selectors, services
-from sandbox.engine import price_text
 from sandbox.errors import SandboxError
 from sandbox.forms import (
     CancelOrderForm,
@@ -32,7 +32,6 @@ from sandbox.forms import (
     OrderPreviewForm,
     ResetForm,
     SymbolForm,
-    estimate_order,
 )
 from sandbox.market import load_market
 from sandbox.models import SandboxSettings
@@ -71,7 +70,7 @@ def _dashboard_context(account, *, symbol, order_form, preview_form=None, notice
     use_bnb = _use_bnb_for_fees(account)
     estimate = None
     if preview_form is not None and preview_form.is_valid():
-        estimate = estimate_order(
+        estimate = selectors.order_preview(
             preview_form.cleaned_data, overview=overview, use_bnb_for_fees=use_bnb
         )
     return {
@@ -144,7 +143,7 @@ def _order_done_message(order) -> str:
         return template % {
             "qty": amount(order.quantity, base),
             "base": base,
-            "price": price_text(order.symbol, order.fill_price),
+            "price": format_price(order.symbol, order.fill_price),
         }
     template = _("Limit order placed: buy %(qty)s %(base)s at %(price)s USDT.")
     if order.side == "sell":
@@ -152,7 +151,7 @@ def _order_done_message(order) -> str:
     return template % {
         "qty": amount(order.quantity, base),
         "base": base,
-        "price": price_text(order.symbol, order.limit_price),
+        "price": format_price(order.symbol, order.limit_price),
     }
 
 

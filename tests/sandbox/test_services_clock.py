@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from sandbox import pricing, services
+from sandbox.clock import sandbox_now
 from sandbox.errors import InvalidFastForward
 from sandbox.models import Account
 from tests.sandbox.factories import NOW, key
@@ -20,7 +21,7 @@ def test_it_moves_the_clock_forward_and_evaluates_up_to_it(sandbox_account, hour
     )
 
     assert account.clock_offset_seconds == hours * 3600
-    assert services.sandbox_now(account, NOW) == NOW + timedelta(hours=hours)
+    assert sandbox_now(account, NOW) == NOW + timedelta(hours=hours)
     assert account.evaluated_minute == pricing.minute_of(NOW) + hours * 60
 
 
@@ -63,5 +64,5 @@ def test_it_keeps_the_offset_while_real_time_passes(learner):
     with time_machine.travel(NOW + timedelta(minutes=30), tick=False):
         account = services.account_sync(user=learner)
 
-        assert services.sandbox_now(account) == NOW + timedelta(minutes=90)
+        assert sandbox_now(account) == NOW + timedelta(minutes=90)
         assert account.evaluated_minute == pricing.minute_of(NOW) + 90
