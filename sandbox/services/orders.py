@@ -45,6 +45,10 @@ MAX_INPUT = Decimal("1E15")
 # The wallets orders trade from in this release; Cross Margin orders come with loans.
 TRADING_WALLETS: tuple[str, ...] = (Wallet.SPOT,)
 
+NOTHING_TRADED = gettext_noop(
+    "At this price, {amount} USDT buys less than the smallest quantity of {base} "
+    "(0.00000001); raise the amount."
+)
 TOO_SMALL = gettext_noop("Minimum order value is {minimum} USDT; this order is worth {value} USDT")
 
 
@@ -136,12 +140,23 @@ def order_plan(request: OrderRequest, *, index: Decimal) -> OrderPlan:
 
 
 def minimum_problem(plan: OrderPlan, request: OrderRequest) -> str | None:
-    """Why the order is below the minimum order value, or None when it is not."""
-    if plan.value >= MIN_ORDER_VALUE:
+    """Why the order is below the minimum order value, or None when it is not.
+
+    What counts (SPEC §6.5): for an order sized in USDT, the amount asked for - its
+    quantity is rounded down to 8 places, so 10 USDT may buy 9.9996 USDT worth, and it is
+    still a 10 USDT order; otherwise the value at the price it executes at.
+    """
+    if plan.quantity <= 0:
+        # Only possible when sized in USDT at an absurd price: nothing would be traded.
+        return _(NOTHING_TRADED).format(
+            amount=format_amount(request.quote_amount, VALUE_ASSET), base=plan.base
+        )
+    counted = request.quote_amount if request.quote_amount is not None else plan.value
+    if counted >= MIN_ORDER_VALUE:
         return None
     return _(TOO_SMALL).format(
         minimum=format_amount(MIN_ORDER_VALUE, VALUE_ASSET).removesuffix(".00"),
-        value=format_amount(plan.value, VALUE_ASSET),
+        value=format_amount(counted, VALUE_ASSET),
     )
 
 
@@ -172,7 +187,8 @@ def order_place(
     Rules: size it in the base asset (``quantity``) or in USDT (``quote_amount``, turned
     into a quantity at the index price for a market order, at the limit price for a
     limit order); quantities are rounded down to 8 places, so an order never spends more
-    than asked. The order must be worth at least 10 USDT. A market order takes no limit
+    than asked. The order must be worth at least 10 USDT (sized in USDT: the amount asked
+    for counts, before its quantity is rounded down). A market order takes no limit
     price.
 
     - Market order: fills at once, whole, at the index price of the clock minute.
