@@ -20,7 +20,7 @@ from decimal import Decimal
 from calculators.formulas import (
     SPOT_BNB_FEE_RATE,
     SPOT_FEE_RATE,
-    average_price_value,
+    average_entry_after_buy,
     floor8,
     quantity_for_amount,
     quantize8,
@@ -40,7 +40,6 @@ from sandbox.ledger import (
 from sandbox.models import (
     LOCKED_WALLET,
     SYMBOL_ASSETS,
-    Account,
     Asset,
     Fill,
     LedgerTransaction,
@@ -265,7 +264,9 @@ def fill_order(
         amount=fee.amount,
     )
 
-    average_entry = _average_entry_after(account, order, price=price, balances=balances, base=base)
+    average_entry = _average_entry_after(
+        session, order, plan, fee, balances=balances, minute=minute
+    )
     verb = "Bought" if order.side == OrderSide.BUY else "Sold"
     prefix = "Limit order filled: " if order.order_type == OrderType.LIMIT else ""
     memo = (
@@ -322,25 +323,38 @@ def fill_order(
 
 
 def _average_entry_after(
-    account: Account,
+    session: Session,
     order: Order,
+    plan: OrderPlan,
+    fee: FeeChoice,
     *,
-    price: Decimal,
     balances: dict[tuple[str, str], Decimal],
-    base: str,
+    minute: int,
 ) -> Decimal | None:
-    """Average buy price of the base holding after this fill (average-cost method).
+    """Average entry price of the base holding after this fill (average-cost method).
 
-    A buy blends its price into the average, weighted by quantity; a sell or a BNB fee
-    takes units out at the average, so the average stays. Holding nothing resets it.
+    A buy's cost includes its fee and is spread over the quantity received (see
+    ``formulas.average_entry_after_buy``): a fee taken in the asset bought lowers the
+    quantity received; a fee paid in another asset (BNB) is added to the cost at its
+    index price. A sell or a BNB fee takes units out at the average, so the average
+    stays. Holding nothing starts afresh.
     """
-    previous = last_average_entry(account=account, season=order.season, symbol=order.symbol)
-    holding = held(balances, wallet=order.wallet, asset=base)
+    previous = last_average_entry(account=session.account, season=order.season, symbol=order.symbol)
     if order.side == OrderSide.SELL:
         return previous
-    if previous is None or holding <= 0:
-        return price
-    return quantize8(average_price_value(entries=[(previous, holding), (price, order.quantity)]))
+    received, cost = plan.receive_amount, plan.value
+    if fee.asset == plan.base:
+        received -= fee.amount
+    elif fee.asset == plan.quote:
+        cost += fee.amount
+    else:
+        cost += fee.amount * session.market.asset_price(fee.asset, minute)
+    return average_entry_after_buy(
+        previous_average=previous,
+        held=held(balances, wallet=order.wallet, asset=plan.base),
+        cost=cost,
+        received=received,
+    )
 
 
 def order_reserve(session: Session, order: Order, clock: Clock, *, asset: str, amount: Decimal):
