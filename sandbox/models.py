@@ -542,6 +542,9 @@ class OperationKey(models.Model):
     transaction = models.ForeignKey(
         LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # What the operation did when it has no order or transaction to show for it (a
+    # fast-forward's hours), so a replayed key reports what really happened.
+    detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -234,20 +234,32 @@ def clock_fast_forward(request):
     if not form.is_valid():
         messages.error(request, _("Choose 1 hour, 1 day or 1 week."))
         return redirect(_dashboard_url(symbol))
-    hours = form.cleaned_data["hours"]
     try:
-        services.clock_fast_forward(
-            account=account, hours=hours, idempotency_key=str(form.cleaned_data["idempotency_key"])
+        move = services.clock_fast_forward(
+            account=account,
+            hours=form.cleaned_data["hours"],
+            idempotency_key=str(form.cleaned_data["idempotency_key"]),
         )
     except SandboxError as error:
         messages.error(request, error.message)
     else:
-        label = dict(form.fields["hours"].choices)[hours]
-        messages.success(
-            request,
-            _("The sandbox clock moved forward %(span)s. Anything the prices crossed has run.")
-            % {"span": label},
-        )
+        # What the key really did: a resent form does not move the clock again.
+        span = services.FAST_FORWARD_STEPS.get(move.hours, "")
+        if move.replayed:
+            messages.info(
+                request,
+                _(
+                    "This form was already used: the sandbox clock moved forward %(span)s "
+                    "when it was first sent, and not again."
+                )
+                % {"span": span},
+            )
+        else:
+            messages.success(
+                request,
+                _("The sandbox clock moved forward %(span)s. Anything the prices crossed has run.")
+                % {"span": span},
+            )
     return redirect(_dashboard_url(symbol))
 
 

@@ -21,7 +21,12 @@ from sandbox.services.accounts import (
     account_reset,
     account_sync,
 )
-from sandbox.services.clock import FAST_FORWARD_HOURS, FAST_FORWARD_STEPS, clock_fast_forward
+from sandbox.services.clock import (
+    FAST_FORWARD_HOURS,
+    FAST_FORWARD_STEPS,
+    ClockMove,
+    clock_fast_forward,
+)
 from sandbox.services.orders import MIN_ORDER_VALUE, order_cancel, order_place
 from sandbox.services.rewards import reward_credit
 from sandbox.services.settings import settings_update
@@ -32,6 +37,7 @@ __all__ = [
     "MIN_ORDER_VALUE",
     "STARTING_ASSET",
     "STARTING_BALANCE",
+    "ClockMove",
     "account_refresh",
     "account_reset",
     "account_sync",

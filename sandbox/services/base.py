@@ -59,7 +59,7 @@ def catch_up(session: Session, now: datetime) -> tuple[Clock, list[Fill]]:
 @dataclass
 class Operation:
     """One locked operation. A service's body reads ``session``/``clock`` and records
-    what it produced (``order``, ``tx``) for a later replay of its key."""
+    what it produced (``order``, ``tx``, ``detail``) for a later replay of its key."""
 
     account: Account
     session: Session
@@ -71,6 +71,7 @@ class Operation:
     fills: list[Fill] = field(default_factory=list)
     order: Order | None = None
     tx: LedgerTransaction | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
 
     def catch_up(self) -> Clock:
         """Run the engine up to the clock (again, after the service moved the clock)."""
@@ -120,4 +121,5 @@ def locked_operation(
             operation=operation,
             order=op.order,
             transaction=op.tx,
+            detail=op.detail,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -28,15 +29,26 @@ def fast_forward_steps_text() -> str:
     return _("{first} or {last}").format(first=", ".join(labels[:-1]), last=labels[-1])
 
 
+@dataclass(frozen=True)
+class ClockMove:
+    """What a fast-forward did: the account after it and the hours its key moved the
+    clock. ``replayed``: the key was used before; this call changed nothing and
+    ``hours`` is what the first call did."""
+
+    account: Account
+    hours: int
+    replayed: bool = False
+
+
 @transaction.atomic
 def clock_fast_forward(
     *, account: Account, hours: int, idempotency_key: str, now: datetime | None = None
-) -> Account:
+) -> ClockMove:
     """Move the account's clock forward by 1, 24 or 168 hours and run the engine.
 
     Rule: time only goes forward; everything the market would have done in between
     (limit fills now, interest and liquidations later) happens at the minute it would
-    have happened.
+    have happened. A replayed key reports what its first use did.
     """
     if type(hours) is not int or hours not in FAST_FORWARD_HOURS:
         raise InvalidFastForward(_(NOT_A_STEP).format(steps=fast_forward_steps_text()))
@@ -48,8 +60,9 @@ def clock_fast_forward(
         run_engine=False,
     ) as op:
         if op.replayed:
-            return op.account
+            return ClockMove(op.account, op.replayed.detail.get("hours", 0), replayed=True)
         op.account.clock_offset_seconds += hours * 3600
         op.account.save(update_fields=["clock_offset_seconds"])
+        op.detail = {"hours": hours}
         op.catch_up()
-    return op.account
+    return ClockMove(op.account, hours)

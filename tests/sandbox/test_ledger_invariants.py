@@ -149,7 +149,7 @@ class SandboxLedger(RuleBasedStateMachine):
     def fast_forward(self, hours: int) -> None:
         self.account = services.clock_fast_forward(
             account=self.account, hours=hours, idempotency_key=key(), now=self.now
-        )
+        ).account
 
     @rule(minutes=st.integers(min_value=1, max_value=240))
     def real_time_passes(self, minutes: int) -> None:

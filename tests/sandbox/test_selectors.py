@@ -202,7 +202,7 @@ def test_it_reads_an_earlier_season(sandbox_account):
 def test_it_snapshots_every_symbol_at_the_accounts_clock(sandbox_account):
     account = services.clock_fast_forward(
         account=sandbox_account, hours=1, idempotency_key=key(), now=NOW
-    )
+    ).account
     minute = pricing.minute_of(NOW) + 60
 
     snapshots = selectors.market_snapshot(account=account, minute=minute)

@@ -384,6 +384,24 @@ def test_it_refuses_a_fast_forward_it_does_not_offer(learner_client, account):
     assert account.clock_offset_seconds == 0
 
 
+def test_it_reports_what_really_happened_when_a_fast_forward_key_is_replayed(
+    learner_client, account
+):
+    form_key = key()
+    learner_client.post(FAST_FORWARD, {"hours": "1", "idempotency_key": form_key})
+
+    response = learner_client.post(
+        FAST_FORWARD, {"hours": "168", "idempotency_key": form_key}, follow=True
+    )
+
+    html = response.content.decode()
+    assert "already used" in html
+    assert "moved forward 1 hour" in html
+    assert "moved forward 1 week" not in html
+    account.refresh_from_db()
+    assert account.clock_offset_seconds == 3600
+
+
 def test_it_fast_forwards_once_for_a_double_submit(learner_client, account):
     sent = {"hours": "1", "idempotency_key": key()}
     learner_client.post(FAST_FORWARD, sent)
