@@ -6,9 +6,11 @@ every list is paginated or bounded in the database.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -18,20 +20,22 @@ from django.utils import timezone
 from calculators.formulas import percent_change
 from sandbox import pricing
 from sandbox.clock import account_clock
-from sandbox.ledger import balances_of
+from sandbox.errors import SandboxError
+from sandbox.ledger import balances_of, insufficient_message
 from sandbox.market import Market, load_market
 from sandbox.models import (
     SYMBOL_ASSETS,
     Account,
+    Asset,
     LedgerTransaction,
     Order,
     OrderStatus,
     Posting,
     TransactionKind,
 )
-from sandbox.operations.trades import choose_fee, free_bnb_after, plan_order
-from sandbox.portfolio import BalanceRow, average_entries, balance_rows
-from sandbox.services.orders import MIN_ORDER_VALUE
+from sandbox.operations.trades import choose_fee, free_bnb_after
+from sandbox.portfolio import BalanceRow, asset_price, average_entries, balance_rows
+from sandbox.services.orders import minimum_problem, order_plan, order_validate
 
 ZERO = Decimal(0)
 MINUTES_PER_DAY = 24 * 60
@@ -293,12 +297,13 @@ def price_series(
 
 @dataclass(frozen=True)
 class OrderEstimate:
-    """What an order would do at today's index price, for the preview panel."""
+    """What an order would do at the current index price, for the preview panel."""
 
     symbol: str
     base_asset: str
     side: str
     order_type: str
+    wallet: str
     price: Decimal
     quantity: Decimal
     value: Decimal
@@ -307,54 +312,75 @@ class OrderEstimate:
     reserved: Decimal | None
     reserved_asset: str | None
     pays_asset: str
-    available: Decimal
+    available: Decimal  # free balance of ``pays_asset`` in the order's wallet
     needed: Decimal
-    below_minimum: bool
     limit_price: Decimal | None
     fills_now: bool
 
-    @property
-    def insufficient(self) -> bool:
-        return self.needed > self.available
+
+@dataclass(frozen=True)
+class OrderPreview:
+    """The estimate (None when the order's own fields are refused) and, word for word,
+    what ``order_place`` would refuse it with."""
+
+    estimate: OrderEstimate | None
+    problems: tuple[str, ...] = ()
 
 
 def order_preview(
-    data: dict, *, overview: AccountOverview, use_bnb_for_fees: bool
-) -> OrderEstimate | None:
-    """Estimate an order from a valid OrderForm's cleaned data and an account overview.
+    *,
+    overview: AccountOverview,
+    wallet: str,
+    fields: Mapping[str, Any],
+    use_bnb_for_fees: bool,
+) -> OrderPreview:
+    """What placing the order from ``wallet`` would do now, changing nothing.
 
-    Uses the engine's own ``plan_order`` and ``choose_fee`` - the functions that place and
-    fill the order for real - at the current index price, so the preview shows the price,
-    the fee and the reservation the service will apply.
+    It runs the order service's own rules (``order_validate``, ``order_plan``,
+    ``minimum_problem``, the wallet's free balance) and the fee the fill would take
+    (``choose_fee``), on the overview's balances of ``wallet`` only, so it shows the
+    price, fee and reservation the service would apply, and every refusal with the
+    service's message.
     """
-    symbol = data["symbol"]
-    index = overview.index_prices.get(symbol)
-    if not index:
-        return None
-    plan = plan_order(
-        symbol=symbol,
-        side=data["side"],
-        order_type=data["order_type"],
-        quantity=data["quantity"],
-        quote_amount=data["quote_amount"],
-        limit_price=data["limit_price"] if data["order_type"] == "limit" else None,
-        index=index,
-    )
-    available = {row.asset: row.available for row in overview.balances}
+    try:
+        request = order_validate(
+            wallet=wallet,
+            symbol=fields.get("symbol"),
+            side=fields.get("side"),
+            order_type=fields.get("order_type"),
+            quantity=fields.get("quantity"),
+            quote_amount=fields.get("quote_amount"),
+            limit_price=fields.get("limit_price"),
+        )
+    except SandboxError as error:
+        return OrderPreview(estimate=None, problems=(error.message,))
+    plan = order_plan(request, index=overview.index_prices[request.symbol])
+    free = {row.asset: row.available for row in overview.balances if row.wallet == wallet}
     fee = choose_fee(
         plan=plan,
         use_bnb_for_fees=use_bnb_for_fees,
-        bnb_price=overview.index_prices.get("BNBUSDT"),
+        bnb_price=asset_price(Asset.BNB, overview.index_prices),
         free_bnb=free_bnb_after(
-            plan, free_bnb=available.get("BNB", Decimal(0)), paid_from_free=plan.marketable
+            plan, free_bnb=free.get(Asset.BNB, ZERO), paid_from_free=plan.marketable
         ),
     )
+    available = free.get(plan.pays_asset, ZERO)
+    problems = []
+    if minimum := minimum_problem(plan, request):
+        problems.append(minimum)
+    if available < plan.pays_amount:
+        problems.append(
+            insufficient_message(
+                asset=plan.pays_asset, wallet=wallet, available=available, needed=plan.pays_amount
+            )
+        )
     resting = not plan.marketable
-    return OrderEstimate(
-        symbol=symbol,
+    estimate = OrderEstimate(
+        symbol=plan.symbol,
         base_asset=plan.base,
         side=plan.side,
         order_type=plan.order_type,
+        wallet=wallet,
         price=plan.price,
         quantity=plan.quantity,
         value=plan.value,
@@ -363,9 +389,9 @@ def order_preview(
         reserved=plan.pays_amount if resting else None,
         reserved_asset=plan.pays_asset if resting else None,
         pays_asset=plan.pays_asset,
-        available=available.get(plan.pays_asset, Decimal(0)),
+        available=available,
         needed=plan.pays_amount,
-        below_minimum=plan.value < MIN_ORDER_VALUE,
         limit_price=plan.limit_price,
         fills_now=plan.marketable,
     )
+    return OrderPreview(estimate=estimate, problems=tuple(problems))

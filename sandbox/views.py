@@ -33,10 +33,13 @@ from sandbox.forms import (
     ResetForm,
     SymbolForm,
 )
+from sandbox.ledger import WALLET_NAMES
 from sandbox.market import load_market
-from sandbox.models import SandboxSettings
+from sandbox.models import SandboxSettings, Wallet
 
 DEFAULT_SYMBOL = "BTCUSDT"
+# The dashboard's order form trades from the Spot wallet (Cross Margin gets its page).
+DASHBOARD_WALLET = Wallet.SPOT
 # Form errors: 422 for a full page, so the status tells the truth; htmx only swaps
 # 2xx responses by default, so its fragments with errors come back as 200.
 INVALID = 422
@@ -68,11 +71,15 @@ def _dashboard_url(symbol: str) -> str:
 def _dashboard_context(account, *, symbol, order_form, preview_form=None, notice=None):
     overview = selectors.account_overview(account=account)
     use_bnb = _use_bnb_for_fees(account)
-    estimate = None
+    preview = None
     if preview_form is not None and preview_form.is_valid():
-        estimate = selectors.order_preview(
-            preview_form.cleaned_data, overview=overview, use_bnb_for_fees=use_bnb
+        preview = selectors.order_preview(
+            overview=overview,
+            wallet=DASHBOARD_WALLET,
+            fields=preview_form.cleaned_data,
+            use_bnb_for_fees=use_bnb,
         )
+    estimate = preview.estimate if preview else None
     return {
         "title": _("Sandbox"),
         "section": "dashboard",
@@ -87,6 +94,8 @@ def _dashboard_context(account, *, symbol, order_form, preview_form=None, notice
         "order_form": order_form,
         "preview_form": preview_form,
         "estimate": estimate,
+        "preview_problems": preview.problems if preview else (),
+        "wallet_name": _(WALLET_NAMES[DASHBOARD_WALLET]),
         "notice": notice,
         "fast_forward_form": FastForwardForm(),
         # Each Cancel button is its own form with its own idempotency key.
@@ -172,6 +181,7 @@ def order_place(request):
                 quantity=data["quantity"],
                 quote_amount=data["quote_amount"],
                 limit_price=data["limit_price"],
+                wallet=DASHBOARD_WALLET,
                 idempotency_key=str(data["idempotency_key"]),
             )
         except SandboxError as error:

@@ -299,7 +299,10 @@ def test_it_warns_in_the_preview_below_the_minimum(learner_client, account):
         {"symbol": "BTCUSDT", "side": "buy", "order_type": "market", "quote_amount": "5"},
         **HTMX,
     )
-    assert "at least 10 USDT" in response.content.decode()
+    # The order service's own message, word for word.
+    assert (
+        "Minimum order value is 10 USDT; this order is worth 5.00 USDT" in response.content.decode()
+    )
 
 
 def test_it_shows_the_preview_on_the_full_page_without_javascript(learner_client, account):
