@@ -88,24 +88,9 @@ class OrderForm(IdempotentForm):
 
     field_order = ["symbol", "side", "order_type", "quantity", "quote_amount", "limit_price"]
 
-    def clean(self):
-        data = super().clean()
-        quantity, quote_amount = data.get("quantity"), data.get("quote_amount")
-        # Only judge the combination when each field parsed on its own.
-        if "quantity" in data and "quote_amount" in data:
-            if quantity is None and quote_amount is None:
-                self.add_error(None, _("Enter a quantity or an amount in USDT."))
-            elif quantity is not None and quote_amount is not None:
-                self.add_error(None, _("Enter a quantity or an amount in USDT, not both."))
-        order_type = data.get("order_type")
-        if "limit_price" in data:
-            if order_type == "limit" and data.get("limit_price") is None:
-                self.add_error("limit_price", _("A limit order needs a limit price."))
-            elif order_type == "market" and data.get("limit_price") is not None:
-                # A market order fills at the index price; a stray limit price would
-                # only suggest a protection the order does not have.
-                data["limit_price"] = None
-        return data
+    # No clean(): which fields an order needs (a quantity or a USDT amount, a limit
+    # price for a limit order and none for a market order) is the order service's rule
+    # (services.orders.order_validate); the page shows its message as is.
 
 
 class OrderPreviewForm(OrderForm):

@@ -104,7 +104,11 @@ def order_validate(
     quantity = _positive(quantity, _("{asset} amount").format(asset=base))
     quote_amount = _positive(quote_amount, _("{asset} amount").format(asset=quote))
     limit_price = _positive(limit_price, _("limit price"))
-    if (quantity is None) == (quote_amount is None):
+    if quantity is None and quote_amount is None:
+        raise InvalidOrder(
+            _("Enter an amount in {base} or an amount in {quote}.").format(base=base, quote=quote)
+        )
+    if quantity is not None and quote_amount is not None:
         raise InvalidOrder(
             _("Enter either an amount in {base} or an amount in {quote}, not both.").format(
                 base=base, quote=quote

@@ -68,6 +68,13 @@ def test_it_says_what_the_order_service_would_refuse(learner_client, account):
     assert "Insufficient USDT in your Spot wallet: 10,000.00 available, 20,000.00 needed" in html
 
 
+def test_it_refuses_a_limit_price_on_a_market_order_as_the_service_does(learner_client, account):
+    html = preview(learner_client, quantity="0.01", limit_price="30000")
+
+    assert "A market order fills at the market price; leave the limit price empty." in html
+    assert 'data-testid="order-estimate"' not in html
+
+
 @pytest.mark.parametrize("htmx", [True, False])
 def test_it_answers_huge_amounts_with_a_message_not_a_server_error(learner_client, account, htmx):
     extra = HTMX if htmx else {}

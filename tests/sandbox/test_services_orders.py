@@ -534,7 +534,7 @@ def test_it_refuses_a_usdt_amount_that_buys_nothing_at_its_limit(sandbox_account
         ),
         (
             {"symbol": "BTCUSDT", "side": "buy", "order_type": "market"},
-            "Enter either an amount in BTC or an amount in USDT, not both.",
+            "Enter an amount in BTC or an amount in USDT.",
         ),
         (
             {

@@ -182,9 +182,14 @@ def test_it_places_a_limit_buy_that_reserves_usdt(learner_client, account):
         ({"quantity": "0"}, "greater than zero"),
         ({"quantity": "1000000000000000.1"}, "no larger than"),
         ({"quantity": "0.000000001"}, "at most 8 digits"),
-        ({}, "Enter a quantity or an amount in USDT."),
+        ({}, "Enter an amount in BTC or an amount in USDT."),
         ({"quantity": "1", "quote_amount": "10"}, "not both"),
         ({"quantity": "1", "order_type": "limit"}, "A limit order needs a limit price."),
+        # The form passes the price on; the order service refuses it (one rule, one place).
+        (
+            {"quantity": "0.01", "limit_price": "30000"},
+            "A market order fills at the market price; leave the limit price empty.",
+        ),
         ({"quantity": "1", "symbol": "DOGEUSDT"}, "Select a valid choice"),
         ({"quantity": "1", "side": "short"}, "Select a valid choice"),
         ({"quantity": "1", "idempotency_key": "not-a-uuid"}, "This form has expired."),
