@@ -12,24 +12,50 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from calculators.fields import StrictBooleanField, StrictChoiceField, StrictDecimalField
-from sandbox import pricing
+from calculators.instruments import INSTRUMENTS, SYMBOLS, VALUE_ASSET
+from config.formatting import LEDGER_PLACES, format_amount
+from sandbox.models import OrderSide, OrderType
+from sandbox.operations.trades import BNB_DISCOUNT_PERCENT, BNB_FEE_PERCENT, FEE_PERCENT
+from sandbox.services import (
+    FAST_FORWARD_STEPS,
+    MIN_ORDER_VALUE,
+    STARTING_ASSET,
+    STARTING_BALANCE,
+)
 
-LEDGER_PLACES = 8
+# Every choice and help text below is read from where the rule or the list is declared
+# (instruments, models, services), never restated.
+SYMBOL_CHOICES = [(symbol, symbol) for symbol in SYMBOLS]
+SIDE_CHOICES = OrderSide.choices
+TYPE_CHOICES = OrderType.choices
+FAST_FORWARD_CHOICES = list(FAST_FORWARD_STEPS.items())
+# "BTC, ETH, BNB or USDC"
+_BASES = [i.base for i in INSTRUMENTS.values()]
+BASE_ASSETS_TEXT = f"{', '.join(_BASES[:-1])} or {_BASES[-1]}"
 
-SYMBOL_CHOICES = [(symbol, symbol) for symbol in pricing.SYMBOLS]
-SIDE_CHOICES = [("buy", _("Buy")), ("sell", _("Sell"))]
-TYPE_CHOICES = [("market", _("Market")), ("limit", _("Limit"))]
-FAST_FORWARD_CHOICES = [(1, _("1 hour")), (24, _("1 day")), (168, _("1 week"))]
+
+def round_amount_text(amount, asset: str) -> str:
+    """A round amount as people write a rule: "10,000 USDT", not "10,000.00 USDT"."""
+    return f"{format_amount(amount, asset).removesuffix('.00')} {asset}"
+
+
+STARTING_TEXT = round_amount_text(STARTING_BALANCE, STARTING_ASSET)
+MIN_ORDER_TEXT = round_amount_text(MIN_ORDER_VALUE, VALUE_ASSET)
 
 
 class AmountField(StrictDecimalField):
     """The calculators' strict decimal (no NaN, exponent, sign games or > 1e15), positive,
     with at most the ledger's 8 decimal places: anything finer could not be booked."""
 
-    default_error_messages = {"ledger_places": _("Use at most 8 digits after the decimal point.")}
+    default_error_messages = {
+        "ledger_places": format_lazy(
+            _("Use at most {places} digits after the decimal point."), places=LEDGER_PLACES
+        )
+    }
 
     def __init__(self, **kwargs):
         super().__init__(minimum="positive", **kwargs)
@@ -73,12 +99,15 @@ class OrderForm(IdempotentForm):
     quantity = AmountField(
         label=_("Quantity (base asset)"),
         required=False,
-        help_text=_("How much BTC, ETH, BNB or USDC to buy or sell."),
+        help_text=format_lazy(_("How much {assets} to buy or sell."), assets=BASE_ASSETS_TEXT),
     )
     quote_amount = AmountField(
-        label=_("Or amount in USDT"),
+        label=format_lazy(_("Or amount in {asset}"), asset=VALUE_ASSET),
         required=False,
-        help_text=_("Leave the quantity empty to trade this much USDT worth instead."),
+        help_text=format_lazy(
+            _("Leave the quantity empty to trade this much {asset} worth instead."),
+            asset=VALUE_ASSET,
+        ),
     )
     limit_price = AmountField(
         label=_("Limit price (USDT)"),
@@ -113,17 +142,25 @@ class FeeSettingsForm(IdempotentForm):
     # Strict: "on"/"off" and friends only, where Django's BooleanField reads any word as True.
     use_bnb_for_fees = StrictBooleanField(
         label=_("Use BNB for fees"),
-        help_text=_(
-            "Pay trading fees in BNB at a 25% discount (0.075% instead of 0.1%) whenever "
-            "your Spot wallet holds enough BNB. Applies to every fill from now on, "
-            "including your resting limit orders."
+        help_text=format_lazy(
+            _(
+                "Pay trading fees in BNB at a {discount}% discount ({bnb_fee}% instead of "
+                "{fee}%) whenever your Spot wallet holds enough BNB. Applies to every fill "
+                "from now on, including your resting limit orders."
+            ),
+            discount=BNB_DISCOUNT_PERCENT,
+            bnb_fee=BNB_FEE_PERCENT,
+            fee=FEE_PERCENT,
         ),
     )
 
 
 class ResetForm(IdempotentForm):
     confirm = forms.BooleanField(
-        label=_("I understand my balances go back to 10,000 USDT and this season is archived."),
+        label=format_lazy(
+            _("I understand my balances go back to {starting} and this season is archived."),
+            starting=STARTING_TEXT,
+        ),
         error_messages={"required": _("Tick the box to confirm the reset.")},
     )
 

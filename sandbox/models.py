@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from calculators import instruments
 from calculators.formulas import MARGIN_KINDS
@@ -69,13 +70,13 @@ ASSET_SYMBOL: dict[str, str] = instruments.ASSET_SYMBOL
 
 
 class OrderSide(models.TextChoices):
-    BUY = "buy", "Buy"
-    SELL = "sell", "Sell"
+    BUY = "buy", _("Buy")
+    SELL = "sell", _("Sell")
 
 
 class OrderType(models.TextChoices):
-    MARKET = "market", "Market"
-    LIMIT = "limit", "Limit"
+    MARKET = "market", _("Market")
+    LIMIT = "limit", _("Limit")
 
 
 class OrderStatus(models.TextChoices):
@@ -499,7 +500,7 @@ class SandboxSettings(models.Model):
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.margin_kind not in MARGIN_CALL_LEVELS:
-            errors["margin_kind"] = "Choose Cross 3x or Cross 5x."
+            errors["margin_kind"] = f"Choose {' or '.join(MarginKind.labels)}."
         else:
             level = self.margin_call_level
             if self.auto_topup_target is not None and self.auto_topup_target <= level:
@@ -513,9 +514,11 @@ class SandboxSettings(models.Model):
                 )
         assets = self.auto_topup_assets
         if not isinstance(assets, list) or not all(isinstance(a, str) for a in assets):
-            errors["auto_topup_assets"] = "Choose up to 3 spot assets."
+            errors["auto_topup_assets"] = f"Choose up to {MAX_TOPUP_ASSETS} spot assets."
         elif len(assets) > MAX_TOPUP_ASSETS:
-            errors["auto_topup_assets"] = "Choose at most 3 assets for auto top-up."
+            errors["auto_topup_assets"] = (
+                f"Choose at most {MAX_TOPUP_ASSETS} assets for auto top-up."
+            )
         elif len(set(assets)) != len(assets):
             errors["auto_topup_assets"] = "Each asset can be chosen once."
         elif any(a not in SPOT_ASSETS for a in assets):

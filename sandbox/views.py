@@ -24,6 +24,8 @@ from config.formatting import format_price
 from sandbox import charts, selectors, services
 from sandbox.errors import SandboxError
 from sandbox.forms import (
+    MIN_ORDER_TEXT,
+    STARTING_TEXT,
     CancelOrderForm,
     FastForwardForm,
     FeeSettingsForm,
@@ -36,6 +38,8 @@ from sandbox.forms import (
 from sandbox.ledger import WALLET_NAMES
 from sandbox.market import load_market
 from sandbox.models import SandboxSettings, Wallet
+from sandbox.operations.trades import BNB_FEE_PERCENT, FEE_PERCENT
+from sandbox.services.clock import fast_forward_steps_text
 
 DEFAULT_SYMBOL = "BTCUSDT"
 # The dashboard's order form trades from the Spot wallet (Cross Margin gets its page).
@@ -98,6 +102,11 @@ def _dashboard_context(account, *, symbol, order_form, preview_form=None, notice
         "wallet_name": _(WALLET_NAMES[DASHBOARD_WALLET]),
         "notice": notice,
         "fast_forward_form": FastForwardForm(),
+        # Rules the page states, read from the code that enforces them.
+        "fast_forward_steps": list(services.FAST_FORWARD_STEPS.items()),
+        "min_order_text": MIN_ORDER_TEXT,
+        "fee_percent": FEE_PERCENT,
+        "bnb_fee_percent": BNB_FEE_PERCENT,
         # Each Cancel button is its own form with its own idempotency key.
         "open_order_rows": [
             {"order": order, "form": CancelOrderForm()} for order in overview.open_orders
@@ -242,7 +251,7 @@ def clock_fast_forward(request):
     form = FastForwardForm(request.POST)
     symbol = _symbol(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose 1 hour, 1 day or 1 week."))
+        messages.error(request, _("Choose %(steps)s.") % {"steps": fast_forward_steps_text()})
         return redirect(_dashboard_url(symbol))
     try:
         move = services.clock_fast_forward(
@@ -331,6 +340,7 @@ def _settings_context(account, *, fee_form=None, reset_form=None):
         "fee_form": fee_form
         or FeeSettingsForm(initial={"use_bnb_for_fees": _use_bnb_for_fees(account)}),
         "reset_form": reset_form or ResetForm(),
+        "starting_text": STARTING_TEXT,
     }
 
 
@@ -378,10 +388,10 @@ def account_reset(request):
             messages.success(
                 request,
                 _(
-                    "Season %(season)s has started with 10,000 USDT. "
+                    "Season %(season)s has started with %(starting)s. "
                     "Earlier seasons stay in your history."
                 )
-                % {"season": account.season},
+                % {"season": account.season, "starting": STARTING_TEXT},
             )
             return redirect("sandbox:dashboard")
     form.renew_key()

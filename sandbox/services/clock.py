@@ -24,7 +24,7 @@ NOT_A_STEP = gettext_noop("You can fast-forward by {steps}.")
 
 
 def fast_forward_steps_text() -> str:
-    """ "1 hour, 1 day or 1 week", from the steps the service accepts."""
+    """The steps as words ("1 hour, 1 day or 1 week"), from the steps the service accepts."""
     labels = [str(label) for label in FAST_FORWARD_STEPS.values()]
     return _("{first} or {last}").format(first=", ".join(labels[:-1]), last=labels[-1])
 

@@ -444,3 +444,24 @@ def test_it_reads_the_dashboard_in_a_fixed_number_of_queries(
 DASHBOARD_QUERIES = (
     11  # session, user, account lock (+ savepoint), overview (4), chart prices, settings
 )
+
+
+# --- Rules shown come from the code that enforces them ------------------------------------
+
+
+def test_it_offers_exactly_the_fast_forward_steps_the_service_accepts(learner_client, account):
+    html = learner_client.get(DASHBOARD).content.decode()
+
+    offered = re.findall(r'name="hours" value="(\d+)"', html)
+    assert [int(hours) for hours in offered] == list(services.FAST_FORWARD_HOURS)
+
+
+def test_it_states_the_fee_rate_the_fee_formula_uses(learner_client, account, monkeypatch):
+    from sandbox import views
+
+    monkeypatch.setattr(views, "FEE_PERCENT", "0.2")
+    html = learner_client.get(
+        PREVIEW, {"symbol": "BTCUSDT", "side": "buy", "order_type": "market", "quantity": "0.01"}
+    ).content.decode()
+
+    assert "0.2% of what you receive" in html
