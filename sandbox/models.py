@@ -491,12 +491,6 @@ class SandboxSettings(models.Model):
     def margin_call_level(self) -> Decimal:
         return MARGIN_CALL_LEVELS[self.margin_kind]
 
-    @property
-    def effective_alert_level(self) -> Decimal:
-        if self.margin_call_alert_level is None:
-            return self.margin_call_level
-        return self.margin_call_alert_level
-
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.margin_kind not in MARGIN_CALL_LEVELS:

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from calculators import instruments
 from config.formatting import format_amount as amount
 from config.formatting import format_price
 from sandbox import charts, selectors, services
@@ -41,7 +42,7 @@ from sandbox.models import SandboxSettings, Wallet
 from sandbox.operations.trades import BNB_FEE_PERCENT, FEE_PERCENT
 from sandbox.services.clock import fast_forward_steps_text
 
-DEFAULT_SYMBOL = "BTCUSDT"
+DEFAULT_SYMBOL = instruments.DEFAULT_SYMBOL
 # The dashboard's order form trades from the Spot wallet (Cross Margin gets its page).
 DASHBOARD_WALLET = Wallet.SPOT
 # Form errors: 422 for a full page, so the status tells the truth; htmx only swaps

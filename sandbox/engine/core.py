@@ -71,11 +71,6 @@ class CatchUp:
             )
         return self._prices[symbol]
 
-    def price(self, symbol: str, minute: int) -> Decimal:
-        if self.start <= minute <= self.end:
-            return self.prices(symbol)[minute - self.start]
-        return self.session.market.index_price(symbol, minute)
-
     def holdings_changed(self, minute: int) -> None:
         """Hook for rules that depend on holdings (margin level); nothing needs it yet."""
 

@@ -17,17 +17,9 @@ class Session:
     read once per operation, however many fills it makes.
     """
 
-    def __init__(
-        self,
-        account: Account,
-        *,
-        market: Market | None = None,
-        systems: dict[str, Account] | None = None,
-    ) -> None:
+    def __init__(self, account: Account, *, systems: dict[str, Account] | None = None) -> None:
         self.account = account
-        # Pre-loaded values fill the cached properties below.
-        if market is not None:
-            self.__dict__["market"] = market
+        # Pre-loaded system accounts fill the cached property below.
         if systems is not None:
             self.__dict__["systems"] = systems
 
