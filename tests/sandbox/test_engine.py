@@ -55,7 +55,9 @@ def place_limit(account: Account, side: str, limit: Decimal, quantity=Decimal("0
 
 
 def fast_forward(account: Account, hours: int) -> Account:
-    return services.clock_fast_forward(account=account, hours=hours, idempotency_key=key(), now=NOW)
+    return services.clock_fast_forward(
+        account=account, hours=hours, idempotency_key=key(), now=NOW
+    ).account
 
 
 def week_low_limit() -> tuple[Decimal, int]:
