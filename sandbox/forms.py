@@ -35,7 +35,9 @@ TYPE_CHOICES = OrderType.choices
 FAST_FORWARD_CHOICES = list(FAST_FORWARD_STEPS.items())
 # "BTC, ETH, BNB or USDC"
 _BASES = [i.base for i in INSTRUMENTS.values()]
-BASE_ASSETS_TEXT = f"{', '.join(_BASES[:-1])} or {_BASES[-1]}"
+BASE_ASSETS_TEXT = format_lazy(
+    _("{first} or {last}"), first=", ".join(_BASES[:-1]), last=_BASES[-1]
+)
 
 
 def round_amount_text(amount, asset: str) -> str:
