@@ -24,8 +24,10 @@ from calculators.charts import (
     Series,
     build_chart,
 )
-from config.formatting import format_money as money
-from sandbox import pricing, selectors, services
+from calculators.instruments import SYMBOLS, instrument
+from config.formatting import format_price
+from sandbox import pricing, selectors
+from sandbox.clock import account_clock
 from sandbox.market import Market
 
 HOURS = 24
@@ -60,10 +62,10 @@ def sandbox_price_chart(
             for order in overview.open_orders
             if order.symbol == symbol and order.limit_price is not None
         )
-        base = symbol.removesuffix("USDT")
+        base = instrument(symbol).base
         average_entry = overview.average_entry.get(base)
     else:
-        end_minute = pricing.minute_of(services.sandbox_now(account))
+        end_minute = account_clock(account).minute
         limits, average_entry = (), None
     points = selectors.price_series(
         symbol=symbol,
@@ -113,7 +115,7 @@ def sandbox_price_chart(
     )
     return PriceChart(
         symbol=symbol,
-        symbols=pricing.SYMBOLS,
+        symbols=SYMBOLS,
         rendered=build_chart(spec, chart_id=f"chart-{symbol.lower()}"),
         off_chart=tuple(off_chart),
     )
@@ -123,10 +125,9 @@ def _describe(symbol, line, limits, average_entry, preview_price) -> str:
     """A text version of the chart for screen readers."""
     if not line:
         return _("No prices yet.")
-    places = -pricing.tick_size(symbol).as_tuple().exponent
 
     def fmt(price: Decimal) -> str:
-        return money(price, places)
+        return format_price(symbol, price)
 
     prices = [price for _x, price in line]
     parts = [

@@ -8,31 +8,56 @@ double-clicked button or a retried request applies once.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from calculators.fields import StrictBooleanField, StrictChoiceField, StrictDecimalField
-from sandbox import pricing
-from sandbox.engine import choose_fee, plan_order, spot_bnb_after
-from sandbox.services import MIN_ORDER_VALUE
+from calculators.instruments import INSTRUMENTS, SYMBOLS, VALUE_ASSET
+from config.formatting import LEDGER_PLACES, format_amount
+from sandbox.models import OrderSide, OrderType
+from sandbox.operations.trades import BNB_DISCOUNT_PERCENT, BNB_FEE_PERCENT, FEE_PERCENT
+from sandbox.services import (
+    FAST_FORWARD_STEPS,
+    MIN_ORDER_VALUE,
+    STARTING_ASSET,
+    STARTING_BALANCE,
+)
 
-LEDGER_PLACES = 8
+# Every choice and help text below is read from where the rule or the list is declared
+# (instruments, models, services), never restated.
+SYMBOL_CHOICES = [(symbol, symbol) for symbol in SYMBOLS]
+SIDE_CHOICES = OrderSide.choices
+TYPE_CHOICES = OrderType.choices
+FAST_FORWARD_CHOICES = list(FAST_FORWARD_STEPS.items())
+# "BTC, ETH, BNB or USDC"
+_BASES = [i.base for i in INSTRUMENTS.values()]
+BASE_ASSETS_TEXT = format_lazy(
+    _("{first} or {last}"), first=", ".join(_BASES[:-1]), last=_BASES[-1]
+)
 
-SYMBOL_CHOICES = [(symbol, symbol) for symbol in pricing.SYMBOLS]
-SIDE_CHOICES = [("buy", _("Buy")), ("sell", _("Sell"))]
-TYPE_CHOICES = [("market", _("Market")), ("limit", _("Limit"))]
-FAST_FORWARD_CHOICES = [(1, _("1 hour")), (24, _("1 day")), (168, _("1 week"))]
+
+def round_amount_text(amount, asset: str) -> str:
+    """A round amount as people write a rule: "10,000 USDT", not "10,000.00 USDT"."""
+    return f"{format_amount(amount, asset).removesuffix('.00')} {asset}"
+
+
+STARTING_TEXT = round_amount_text(STARTING_BALANCE, STARTING_ASSET)
+MIN_ORDER_TEXT = round_amount_text(MIN_ORDER_VALUE, VALUE_ASSET)
 
 
 class AmountField(StrictDecimalField):
     """The calculators' strict decimal (no NaN, exponent, sign games or > 1e15), positive,
     with at most the ledger's 8 decimal places: anything finer could not be booked."""
 
-    default_error_messages = {"ledger_places": _("Use at most 8 digits after the decimal point.")}
+    default_error_messages = {
+        "ledger_places": format_lazy(
+            _("Use at most {places} digits after the decimal point."), places=LEDGER_PLACES
+        )
+    }
 
     def __init__(self, **kwargs):
         super().__init__(minimum="positive", **kwargs)
@@ -76,12 +101,15 @@ class OrderForm(IdempotentForm):
     quantity = AmountField(
         label=_("Quantity (base asset)"),
         required=False,
-        help_text=_("How much BTC, ETH, BNB or USDC to buy or sell."),
+        help_text=format_lazy(_("How much {assets} to buy or sell."), assets=BASE_ASSETS_TEXT),
     )
     quote_amount = AmountField(
-        label=_("Or amount in USDT"),
+        label=format_lazy(_("Or amount in {asset}"), asset=VALUE_ASSET),
         required=False,
-        help_text=_("Leave the quantity empty to trade this much USDT worth instead."),
+        help_text=format_lazy(
+            _("Leave the quantity empty to trade this much {asset} worth instead."),
+            asset=VALUE_ASSET,
+        ),
     )
     limit_price = AmountField(
         label=_("Limit price (USDT)"),
@@ -91,24 +119,9 @@ class OrderForm(IdempotentForm):
 
     field_order = ["symbol", "side", "order_type", "quantity", "quote_amount", "limit_price"]
 
-    def clean(self):
-        data = super().clean()
-        quantity, quote_amount = data.get("quantity"), data.get("quote_amount")
-        # Only judge the combination when each field parsed on its own.
-        if "quantity" in data and "quote_amount" in data:
-            if quantity is None and quote_amount is None:
-                self.add_error(None, _("Enter a quantity or an amount in USDT."))
-            elif quantity is not None and quote_amount is not None:
-                self.add_error(None, _("Enter a quantity or an amount in USDT, not both."))
-        order_type = data.get("order_type")
-        if "limit_price" in data:
-            if order_type == "limit" and data.get("limit_price") is None:
-                self.add_error("limit_price", _("A limit order needs a limit price."))
-            elif order_type == "market" and data.get("limit_price") is not None:
-                # A market order fills at the index price; a stray limit price would
-                # only suggest a protection the order does not have.
-                data["limit_price"] = None
-        return data
+    # No clean(): which fields an order needs (a quantity or a USDT amount, a limit
+    # price for a limit order and none for a market order) is the order service's rule
+    # (services.orders.order_validate); the page shows its message as is.
 
 
 class OrderPreviewForm(OrderForm):
@@ -131,17 +144,25 @@ class FeeSettingsForm(IdempotentForm):
     # Strict: "on"/"off" and friends only, where Django's BooleanField reads any word as True.
     use_bnb_for_fees = StrictBooleanField(
         label=_("Use BNB for fees"),
-        help_text=_(
-            "Pay trading fees in BNB at a 25% discount (0.075% instead of 0.1%) whenever "
-            "your Spot wallet holds enough BNB. Applies to every fill from now on, "
-            "including your resting limit orders."
+        help_text=format_lazy(
+            _(
+                "Pay trading fees in BNB at a {discount}% discount ({bnb_fee}% instead of "
+                "{fee}%) whenever your Spot wallet holds enough BNB. Applies to every fill "
+                "from now on, including your resting limit orders."
+            ),
+            discount=BNB_DISCOUNT_PERCENT,
+            bnb_fee=BNB_FEE_PERCENT,
+            fee=FEE_PERCENT,
         ),
     )
 
 
 class ResetForm(IdempotentForm):
     confirm = forms.BooleanField(
-        label=_("I understand my balances go back to 10,000 USDT and this season is archived."),
+        label=format_lazy(
+            _("I understand my balances go back to {starting} and this season is archived."),
+            starting=STARTING_TEXT,
+        ),
         error_messages={"required": _("Tick the box to confirm the reset.")},
     )
 
@@ -155,84 +176,3 @@ class HistoryFilterForm(forms.Form):
 
 class SymbolForm(forms.Form):
     symbol = forms.ChoiceField(label=_("Symbol"), choices=SYMBOL_CHOICES, required=False)
-
-
-# --- Order preview ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OrderEstimate:
-    """What an order would do at today's index price, for the preview panel."""
-
-    symbol: str
-    base_asset: str
-    side: str
-    order_type: str
-    price: Decimal
-    quantity: Decimal
-    value: Decimal
-    fee: Decimal
-    fee_asset: str
-    reserved: Decimal | None
-    reserved_asset: str | None
-    pays_asset: str
-    available: Decimal
-    needed: Decimal
-    below_minimum: bool
-    limit_price: Decimal | None
-    fills_now: bool
-
-    @property
-    def insufficient(self) -> bool:
-        return self.needed > self.available
-
-
-def estimate_order(data, *, overview, use_bnb_for_fees: bool) -> OrderEstimate | None:
-    """Estimate an order from a valid OrderForm's cleaned data and an account overview.
-
-    Uses the engine's own ``plan_order`` and ``choose_fee`` - the functions that place and
-    fill the order for real - at the current index price, so the preview shows the price,
-    the fee and the reservation the service will apply.
-    """
-    symbol = data["symbol"]
-    index = overview.index_prices.get(symbol)
-    if not index:
-        return None
-    plan = plan_order(
-        symbol=symbol,
-        side=data["side"],
-        order_type=data["order_type"],
-        quantity=data["quantity"],
-        quote_amount=data["quote_amount"],
-        limit_price=data["limit_price"] if data["order_type"] == "limit" else None,
-        index=index,
-    )
-    available = {row.asset: row.available for row in overview.balances}
-    fee = choose_fee(
-        plan=plan,
-        use_bnb_for_fees=use_bnb_for_fees,
-        bnb_price=overview.index_prices.get("BNBUSDT"),
-        free_bnb=spot_bnb_after(
-            plan, spot_bnb=available.get("BNB", Decimal(0)), paid_from_spot=plan.marketable
-        ),
-    )
-    resting = not plan.marketable
-    return OrderEstimate(
-        symbol=symbol,
-        base_asset=plan.base,
-        side=plan.side,
-        order_type=plan.order_type,
-        price=plan.price,
-        quantity=plan.quantity,
-        value=plan.value,
-        fee=fee.amount,
-        fee_asset=fee.asset,
-        reserved=plan.pays_amount if resting else None,
-        reserved_asset=plan.pays_asset if resting else None,
-        pays_asset=plan.pays_asset,
-        available=available.get(plan.pays_asset, Decimal(0)),
-        needed=plan.pays_amount,
-        below_minimum=plan.value < MIN_ORDER_VALUE,
-        limit_price=plan.limit_price,
-        fills_now=plan.marketable,
-    )

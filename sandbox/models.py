@@ -16,19 +16,19 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from calculators import instruments
 from calculators.formulas import MARGIN_KINDS
+from calculators.instruments import ASSETS, INSTRUMENTS
 
 AMOUNT = {"max_digits": 30, "decimal_places": 8}
 ZERO = Decimal(0)
 
 
-class Asset(models.TextChoices):
-    USDT = "USDT", "USDT"
-    USDC = "USDC", "USDC"
-    BTC = "BTC", "BTC"
-    ETH = "ETH", "ETH"
-    BNB = "BNB", "BNB"
+# The assets and symbols are declared once, in calculators/instruments.py; these choices
+# (and the CHECK constraints built from them) follow that declaration.
+Asset = models.TextChoices("Asset", [(asset, (asset, asset)) for asset in ASSETS])
 
 
 class Wallet(models.TextChoices):
@@ -40,6 +40,14 @@ class Wallet(models.TextChoices):
     CROSS_LOCKED = "cross_locked", "Cross Margin (in orders)"
 
 
+# Each wallet an order can trade from, and the wallet that holds what its open orders
+# reserve (a reservation is a normal ledger move into it, visible in the history).
+LOCKED_WALLET: dict[str, str] = {
+    Wallet.SPOT: Wallet.SPOT_LOCKED,
+    Wallet.CROSS: Wallet.CROSS_LOCKED,
+}
+
+
 class SystemCode(models.TextChoices):
     TREASURY = "treasury", "Treasury (starting money)"
     MARKET = "market", "Market (trade counterparty)"
@@ -49,32 +57,26 @@ class SystemCode(models.TextChoices):
     REWARDS = "rewards", "Rewards (learn and earn)"
 
 
-class Symbol(models.TextChoices):
-    BTCUSDT = "BTCUSDT", "BTC/USDT"
-    ETHUSDT = "ETHUSDT", "ETH/USDT"
-    BNBUSDT = "BNBUSDT", "BNB/USDT"
-    USDCUSDT = "USDCUSDT", "USDC/USDT"
-
+Symbol = models.TextChoices(
+    "Symbol", [(i.symbol, (i.symbol, i.label)) for i in INSTRUMENTS.values()]
+)
 
 # symbol → (base asset, quote asset)
 SYMBOL_ASSETS: dict[str, tuple[str, str]] = {
-    Symbol.BTCUSDT: (Asset.BTC, Asset.USDT),
-    Symbol.ETHUSDT: (Asset.ETH, Asset.USDT),
-    Symbol.BNBUSDT: (Asset.BNB, Asset.USDT),
-    Symbol.USDCUSDT: (Asset.USDC, Asset.USDT),
+    i.symbol: (i.base, i.quote) for i in INSTRUMENTS.values()
 }
 # base asset → the symbol that prices it in USDT
-ASSET_SYMBOL: dict[str, str] = {base: symbol for symbol, (base, _) in SYMBOL_ASSETS.items()}
+ASSET_SYMBOL: dict[str, str] = instruments.ASSET_SYMBOL
 
 
 class OrderSide(models.TextChoices):
-    BUY = "buy", "Buy"
-    SELL = "sell", "Sell"
+    BUY = "buy", _("Buy")
+    SELL = "sell", _("Sell")
 
 
 class OrderType(models.TextChoices):
-    MARKET = "market", "Market"
-    LIMIT = "limit", "Limit"
+    MARKET = "market", _("Market")
+    LIMIT = "limit", _("Limit")
 
 
 class OrderStatus(models.TextChoices):
@@ -93,9 +95,11 @@ class TransactionKind(models.TextChoices):
     RESET = "reset", "Account reset"
 
 
-class MarginKind(models.TextChoices):
-    CROSS3X = "cross3x", "Cross 3x"
-    CROSS5X = "cross5x", "Cross 5x"
+# The margin kinds and their thresholds live with the margin-level formulas.
+MarginKind = models.TextChoices(
+    "MarginKind",
+    [(name.upper(), (name, f"Cross {name.removeprefix('cross')}")) for name in MARGIN_KINDS],
+)
 
 
 def _choices_check(
@@ -281,10 +285,6 @@ class Order(models.Model):
     @property
     def quote_asset(self) -> str:
         return SYMBOL_ASSETS[self.symbol][1]
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == OrderStatus.OPEN
 
 
 # ---------------------------------------------------------------------------------------
@@ -491,16 +491,10 @@ class SandboxSettings(models.Model):
     def margin_call_level(self) -> Decimal:
         return MARGIN_CALL_LEVELS[self.margin_kind]
 
-    @property
-    def effective_alert_level(self) -> Decimal:
-        if self.margin_call_alert_level is None:
-            return self.margin_call_level
-        return self.margin_call_alert_level
-
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.margin_kind not in MARGIN_CALL_LEVELS:
-            errors["margin_kind"] = "Choose Cross 3x or Cross 5x."
+            errors["margin_kind"] = f"Choose {' or '.join(MarginKind.labels)}."
         else:
             level = self.margin_call_level
             if self.auto_topup_target is not None and self.auto_topup_target <= level:
@@ -514,9 +508,11 @@ class SandboxSettings(models.Model):
                 )
         assets = self.auto_topup_assets
         if not isinstance(assets, list) or not all(isinstance(a, str) for a in assets):
-            errors["auto_topup_assets"] = "Choose up to 3 spot assets."
+            errors["auto_topup_assets"] = f"Choose up to {MAX_TOPUP_ASSETS} spot assets."
         elif len(assets) > MAX_TOPUP_ASSETS:
-            errors["auto_topup_assets"] = "Choose at most 3 assets for auto top-up."
+            errors["auto_topup_assets"] = (
+                f"Choose at most {MAX_TOPUP_ASSETS} assets for auto top-up."
+            )
         elif len(set(assets)) != len(assets):
             errors["auto_topup_assets"] = "Each asset can be chosen once."
         elif any(a not in SPOT_ASSETS for a in assets):
@@ -543,6 +539,9 @@ class OperationKey(models.Model):
     transaction = models.ForeignKey(
         LedgerTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # What the operation did when it has no order or transaction to show for it (a
+    # fast-forward's hours), so a replayed key reports what really happened.
+    detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

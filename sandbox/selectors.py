@@ -6,59 +6,44 @@ every list is paginated or bounded in the database.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
+from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Max, Prefetch
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from calculators.formulas import quantize8
+from calculators.formulas import percent_change
 from sandbox import pricing
-from sandbox.engine import divide
-from sandbox.market import Market, datetime_of, load_market, minute_of
+from sandbox.clock import account_clock
+from sandbox.errors import SandboxError
+from sandbox.ledger import balances_of, insufficient_message
+from sandbox.market import Market, load_market
 from sandbox.models import (
-    ASSET_SYMBOL,
     SYMBOL_ASSETS,
     Account,
     Asset,
-    Balance,
-    Fill,
     LedgerTransaction,
     Order,
     OrderStatus,
     Posting,
     TransactionKind,
-    Wallet,
 )
-from sandbox.services import sandbox_now
+from sandbox.operations.trades import choose_fee, free_bnb_after
+from sandbox.portfolio import BalanceRow, asset_price, average_entries, balance_rows
+from sandbox.services.orders import minimum_problem, order_plan, order_validate
 
 ZERO = Decimal(0)
-ONE = Decimal(1)
-# Each wallet shown on the pages, with the wallet that holds its reserved funds.
-WALLET_PAIRS = ((Wallet.SPOT, Wallet.SPOT_LOCKED), (Wallet.CROSS, Wallet.CROSS_LOCKED))
 MINUTES_PER_DAY = 24 * 60
 
 
 # ---------------------------------------------------------------------------------------
 # Overview
 # ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BalanceRow:
-    asset: str
-    wallet: str  # "spot" or "cross"
-    available: Decimal
-    locked: Decimal  # reserved by open orders
-    index_price: Decimal  # USDT per unit; 1 for USDT
-    value_usdt: Decimal  # (available + locked) × index price, 8 places
-
-    @property
-    def total(self) -> Decimal:
-        return self.available + self.locked
 
 
 @dataclass(frozen=True)
@@ -81,32 +66,11 @@ def account_overview(*, account: Account, now: datetime | None = None) -> Accoun
     the Cross Margin wallet's assets that are not zero. Four queries whatever the
     history: scenario events, balances, open orders, last fill per symbol.
     """
-    moment = sandbox_now(account, now)
-    minute = max(minute_of(moment), account.evaluated_minute)
+    clock = account_clock(account, now)
     market = load_market()
-    prices = market.prices_at(minute)
-    amounts: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for wallet, asset, amount in Balance.objects.filter(
-        account=account, season=account.season
-    ).values_list("wallet", "asset", "amount"):
-        amounts[(wallet, asset)] = amount
-    rows: list[BalanceRow] = []
-    for wallet, locked_wallet in WALLET_PAIRS:
-        for asset in Asset.values:
-            available, locked = amounts[(wallet, asset)], amounts[(locked_wallet, asset)]
-            if wallet != Wallet.SPOT and not (available or locked):
-                continue
-            price = ONE if asset == Asset.USDT else prices[ASSET_SYMBOL[asset]]
-            rows.append(
-                BalanceRow(
-                    asset=str(asset),
-                    wallet=str(wallet),
-                    available=available,
-                    locked=locked,
-                    index_price=price,
-                    value_usdt=quantize8((available + locked) * price),
-                )
-            )
+    prices = market.prices_at(clock.minute)
+    amounts = balances_of(account)
+    rows = balance_rows(amounts, prices)
     open_orders = list(
         Order.objects.filter(
             account=account, season=account.season, status=OrderStatus.OPEN
@@ -114,39 +78,15 @@ def account_overview(*, account: Account, now: datetime | None = None) -> Accoun
     )
     return AccountOverview(
         account=account,
-        sandbox_time=moment,
-        minute=minute,
+        sandbox_time=clock.time,
+        minute=clock.minute,
         season=account.season,
         balances=rows,
         total_equity_usdt=sum((row.value_usdt for row in rows), ZERO),
         open_orders=open_orders,
         index_prices=prices,
-        average_entry=_average_entries(account, amounts),
+        average_entry=average_entries(account, amounts),
     )
-
-
-def _average_entries(
-    account: Account, amounts: dict[tuple[str, str], Decimal]
-) -> dict[str, Decimal | None]:
-    """Average buy price of each base asset's current holding, from this season's fills.
-
-    Each fill stores the average after it (``Fill.average_entry_after``), so this is one
-    query for the latest fill per symbol, not a replay of the season.
-    """
-    latest_ids = (
-        Fill.objects.filter(account=account, season=account.season)
-        .values("symbol")
-        .annotate(last_id=Max("id"))
-        .values("last_id")
-    )
-    latest = dict(
-        Fill.objects.filter(id__in=latest_ids).values_list("symbol", "average_entry_after")
-    )
-    result: dict[str, Decimal | None] = {}
-    for symbol, (base, _) in SYMBOL_ASSETS.items():
-        held = sum(amounts[(wallet, base)] for pair in WALLET_PAIRS for wallet in pair)
-        result[str(base)] = latest.get(symbol) if held > 0 else None
-    return result
 
 
 # ---------------------------------------------------------------------------------------
@@ -304,17 +244,15 @@ def market_snapshot(
     """
     if minute is None:
         if account is not None:
-            minute = max(minute_of(sandbox_now(account)), account.evaluated_minute)
+            minute = account_clock(account).minute
         else:
-            minute = minute_of(timezone.now())
+            minute = pricing.minute_of(timezone.now())
     market = market or load_market()
     snapshots = []
     for symbol, (base, quote) in SYMBOL_ASSETS.items():
         price = market.index_price(symbol, minute)
         before = market.index_price(symbol, minute - MINUTES_PER_DAY)
-        change = divide((price - before) * 100, before).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_EVEN
-        )
+        change = percent_change(before=before, after=price)
         snapshots.append(
             SymbolSnapshot(
                 symbol=symbol,
@@ -349,4 +287,111 @@ def price_series(
     span = hours * 60
     start = end_minute - span + (span % step_minutes)
     points = market.series(symbol, start, end_minute + 1, step_minutes)
-    return [(datetime_of(minute), price) for minute, price in points]
+    return [(pricing.datetime_of(minute), price) for minute, price in points]
+
+
+# ---------------------------------------------------------------------------------------
+# Order preview
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderEstimate:
+    """What an order would do at the current index price, for the preview panel."""
+
+    symbol: str
+    base_asset: str
+    side: str
+    order_type: str
+    wallet: str
+    price: Decimal
+    quantity: Decimal
+    value: Decimal
+    fee: Decimal
+    fee_asset: str
+    reserved: Decimal | None
+    reserved_asset: str | None
+    pays_asset: str
+    available: Decimal  # free balance of ``pays_asset`` in the order's wallet
+    needed: Decimal
+    limit_price: Decimal | None
+    fills_now: bool
+
+
+@dataclass(frozen=True)
+class OrderPreview:
+    """The estimate (None when the order's own fields are refused) and, word for word,
+    what ``order_place`` would refuse it with."""
+
+    estimate: OrderEstimate | None
+    problems: tuple[str, ...] = ()
+
+
+def order_preview(
+    *,
+    overview: AccountOverview,
+    wallet: str,
+    fields: Mapping[str, Any],
+    use_bnb_for_fees: bool,
+) -> OrderPreview:
+    """What placing the order from ``wallet`` would do now, changing nothing.
+
+    It runs the order service's own rules (``order_validate``, ``order_plan``,
+    ``minimum_problem``, the wallet's free balance) and the fee the fill would take
+    (``choose_fee``), on the overview's balances of ``wallet`` only, so it shows the
+    price, fee and reservation the service would apply, and every refusal with the
+    service's message.
+    """
+    try:
+        request = order_validate(
+            wallet=wallet,
+            symbol=fields.get("symbol"),
+            side=fields.get("side"),
+            order_type=fields.get("order_type"),
+            quantity=fields.get("quantity"),
+            quote_amount=fields.get("quote_amount"),
+            limit_price=fields.get("limit_price"),
+        )
+    except SandboxError as error:
+        return OrderPreview(estimate=None, problems=(error.message,))
+    plan = order_plan(request, index=overview.index_prices[request.symbol])
+    free = {row.asset: row.available for row in overview.balances if row.wallet == wallet}
+    fee = choose_fee(
+        plan=plan,
+        use_bnb_for_fees=use_bnb_for_fees,
+        bnb_price=asset_price(Asset.BNB, overview.index_prices),
+        free_bnb=free_bnb_after(
+            plan, free_bnb=free.get(Asset.BNB, ZERO), paid_from_free=plan.marketable
+        ),
+    )
+    available = free.get(plan.pays_asset, ZERO)
+    problems = []
+    if minimum := minimum_problem(plan, request):
+        problems.append(minimum)
+    if available < plan.pays_amount:
+        problems.append(
+            insufficient_message(
+                asset=plan.pays_asset, wallet=wallet, available=available, needed=plan.pays_amount
+            )
+        )
+    resting = not plan.marketable
+    estimate = OrderEstimate(
+        symbol=plan.symbol,
+        base_asset=plan.base,
+        side=plan.side,
+        order_type=plan.order_type,
+        wallet=wallet,
+        price=plan.price,
+        quantity=plan.quantity,
+        value=plan.value,
+        fee=fee.amount,
+        fee_asset=fee.asset,
+        reserved=plan.pays_amount if resting else None,
+        reserved_asset=plan.pays_asset if resting else None,
+        pays_asset=plan.pays_asset,
+        available=available,
+        needed=plan.pays_amount,
+        limit_price=plan.limit_price,
+        fills_now=plan.marketable,
+    )
+    return OrderPreview(estimate=estimate, problems=tuple(problems))

@@ -19,11 +19,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from calculators import instruments
 from config.formatting import format_amount as amount
+from config.formatting import format_price
 from sandbox import charts, selectors, services
-from sandbox.engine import price_text
 from sandbox.errors import SandboxError
 from sandbox.forms import (
+    MIN_ORDER_TEXT,
+    STARTING_TEXT,
     CancelOrderForm,
     FastForwardForm,
     FeeSettingsForm,
@@ -32,12 +35,16 @@ from sandbox.forms import (
     OrderPreviewForm,
     ResetForm,
     SymbolForm,
-    estimate_order,
 )
+from sandbox.ledger import WALLET_NAMES
 from sandbox.market import load_market
-from sandbox.models import SandboxSettings
+from sandbox.models import SandboxSettings, Wallet
+from sandbox.operations.trades import BNB_FEE_PERCENT, FEE_PERCENT
+from sandbox.services.clock import fast_forward_steps_text
 
-DEFAULT_SYMBOL = "BTCUSDT"
+DEFAULT_SYMBOL = instruments.DEFAULT_SYMBOL
+# The dashboard's order form trades from the Spot wallet (Cross Margin gets its page).
+DASHBOARD_WALLET = Wallet.SPOT
 # Form errors: 422 for a full page, so the status tells the truth; htmx only swaps
 # 2xx responses by default, so its fragments with errors come back as 200.
 INVALID = 422
@@ -69,11 +76,15 @@ def _dashboard_url(symbol: str) -> str:
 def _dashboard_context(account, *, symbol, order_form, preview_form=None, notice=None):
     overview = selectors.account_overview(account=account)
     use_bnb = _use_bnb_for_fees(account)
-    estimate = None
+    preview = None
     if preview_form is not None and preview_form.is_valid():
-        estimate = estimate_order(
-            preview_form.cleaned_data, overview=overview, use_bnb_for_fees=use_bnb
+        preview = selectors.order_preview(
+            overview=overview,
+            wallet=DASHBOARD_WALLET,
+            fields=preview_form.cleaned_data,
+            use_bnb_for_fees=use_bnb,
         )
+    estimate = preview.estimate if preview else None
     return {
         "title": _("Sandbox"),
         "section": "dashboard",
@@ -88,8 +99,15 @@ def _dashboard_context(account, *, symbol, order_form, preview_form=None, notice
         "order_form": order_form,
         "preview_form": preview_form,
         "estimate": estimate,
+        "preview_problems": preview.problems if preview else (),
+        "wallet_name": _(WALLET_NAMES[DASHBOARD_WALLET]),
         "notice": notice,
         "fast_forward_form": FastForwardForm(),
+        # Rules the page states, read from the code that enforces them.
+        "fast_forward_steps": list(services.FAST_FORWARD_STEPS.items()),
+        "min_order_text": MIN_ORDER_TEXT,
+        "fee_percent": FEE_PERCENT,
+        "bnb_fee_percent": BNB_FEE_PERCENT,
         # Each Cancel button is its own form with its own idempotency key.
         "open_order_rows": [
             {"order": order, "form": CancelOrderForm()} for order in overview.open_orders
@@ -144,7 +162,7 @@ def _order_done_message(order) -> str:
         return template % {
             "qty": amount(order.quantity, base),
             "base": base,
-            "price": price_text(order.symbol, order.fill_price),
+            "price": format_price(order.symbol, order.fill_price),
         }
     template = _("Limit order placed: buy %(qty)s %(base)s at %(price)s USDT.")
     if order.side == "sell":
@@ -152,7 +170,7 @@ def _order_done_message(order) -> str:
     return template % {
         "qty": amount(order.quantity, base),
         "base": base,
-        "price": price_text(order.symbol, order.limit_price),
+        "price": format_price(order.symbol, order.limit_price),
     }
 
 
@@ -173,6 +191,7 @@ def order_place(request):
                 quantity=data["quantity"],
                 quote_amount=data["quote_amount"],
                 limit_price=data["limit_price"],
+                wallet=DASHBOARD_WALLET,
                 idempotency_key=str(data["idempotency_key"]),
             )
         except SandboxError as error:
@@ -233,22 +252,34 @@ def clock_fast_forward(request):
     form = FastForwardForm(request.POST)
     symbol = _symbol(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose 1 hour, 1 day or 1 week."))
+        messages.error(request, _("Choose %(steps)s.") % {"steps": fast_forward_steps_text()})
         return redirect(_dashboard_url(symbol))
-    hours = form.cleaned_data["hours"]
     try:
-        services.clock_fast_forward(
-            account=account, hours=hours, idempotency_key=str(form.cleaned_data["idempotency_key"])
+        move = services.clock_fast_forward(
+            account=account,
+            hours=form.cleaned_data["hours"],
+            idempotency_key=str(form.cleaned_data["idempotency_key"]),
         )
     except SandboxError as error:
         messages.error(request, error.message)
     else:
-        label = dict(form.fields["hours"].choices)[hours]
-        messages.success(
-            request,
-            _("The sandbox clock moved forward %(span)s. Anything the prices crossed has run.")
-            % {"span": label},
-        )
+        # What the key really did: a resent form does not move the clock again.
+        span = services.FAST_FORWARD_STEPS.get(move.hours, "")
+        if move.replayed:
+            messages.info(
+                request,
+                _(
+                    "This form was already used: the sandbox clock moved forward %(span)s "
+                    "when it was first sent, and not again."
+                )
+                % {"span": span},
+            )
+        else:
+            messages.success(
+                request,
+                _("The sandbox clock moved forward %(span)s. Anything the prices crossed has run.")
+                % {"span": span},
+            )
     return redirect(_dashboard_url(symbol))
 
 
@@ -310,6 +341,7 @@ def _settings_context(account, *, fee_form=None, reset_form=None):
         "fee_form": fee_form
         or FeeSettingsForm(initial={"use_bnb_for_fees": _use_bnb_for_fees(account)}),
         "reset_form": reset_form or ResetForm(),
+        "starting_text": STARTING_TEXT,
     }
 
 
@@ -357,10 +389,10 @@ def account_reset(request):
             messages.success(
                 request,
                 _(
-                    "Season %(season)s has started with 10,000 USDT. "
+                    "Season %(season)s has started with %(starting)s. "
                     "Earlier seasons stay in your history."
                 )
-                % {"season": account.season},
+                % {"season": account.season, "starting": STARTING_TEXT},
             )
             return redirect("sandbox:dashboard")
     form.renew_key()

@@ -5,7 +5,8 @@ learner works out by hand, the number a calculator shows and the number the sand
 are the same to the last digit. One module per domain:
 
 - :mod:`.rounding` — the one decimal context, ``quantize8``/``floor8``, ``divide``;
-- :mod:`.spot` — value of a quantity, average entry, spot fees, auto-borrow;
+- :mod:`.spot` — value of a quantity or holding, sizing by amount, average entry, spot fees,
+  the 24-hour change, auto-borrow;
 - :mod:`.futures` — sides, leverage brackets, margin, PnL/ROE/target, liquidation, max open;
 - :mod:`.margin` — Cross Margin kinds and thresholds, levels and states, interest, max borrow.
 
@@ -60,7 +61,6 @@ from calculators.formulas.futures import (
     maintenance_margin,
     max_open_notional,
     price_move_percent,
-    quantity_for_notional,
     roe_percent_value,
     side_sign,
     symbol_max_leverage,
@@ -109,10 +109,16 @@ from calculators.formulas.spot import (
     SPOT_BNB_FEE_RATE,
     SPOT_FEE_RATE,
     auto_borrow_amount,
+    average_entry_after_buy,
     average_price_value,
+    holding_value,
     notional,
+    percent_change,
+    quantity_for_amount,
+    quantity_for_notional,
     spot_fee,
     spot_fee_in_bnb,
+    trade_value,
 )
 
 __all__ = [
@@ -150,6 +156,7 @@ __all__ = [
     "MarginKind",
     "MaxOpen",
     "auto_borrow_amount",
+    "average_entry_after_buy",
     "average_price_value",
     "borrowed_value",
     "bracket_for_notional",
@@ -161,6 +168,7 @@ __all__ = [
     "fixed_bracket",
     "floor8",
     "gettext_noop",
+    "holding_value",
     "hourly_interest_charge",
     "hourly_rate_from_daily",
     "hourly_rate_from_yearly",
@@ -176,9 +184,11 @@ __all__ = [
     "max_borrow_amount",
     "max_open_notional",
     "notional",
+    "percent_change",
     "plain_decimal",
     "price_at_margin_level",
     "price_move_percent",
+    "quantity_for_amount",
     "quantity_for_notional",
     "quantize8",
     "require_finite",
@@ -191,6 +201,7 @@ __all__ = [
     "symbol_max_leverage",
     "target_price_value",
     "total_interest",
+    "trade_value",
     "unrealized_pnl",
     "upper_bound",
     "yearly_rate_from_daily",

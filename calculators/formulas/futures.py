@@ -220,12 +220,6 @@ def borrowed_value(*, notional: Decimal, initial_margin: Decimal) -> Decimal:
     return notional - initial_margin
 
 
-@exact
-def quantity_for_notional(*, notional: Decimal, price: Decimal) -> Decimal:
-    """How much of the base asset ``notional`` buys at ``price``: ``notional ÷ price``."""
-    return notional / price
-
-
 # ---------------------------------------------------------------------------------------------
 # USDⓈ-M liquidation price (SPEC §5.3)
 

@@ -14,9 +14,10 @@ import pytest
 from django.conf import settings
 
 from sandbox import engine, pricing, services
-from sandbox.engine import Session, account_catch_up
+from sandbox.engine import account_catch_up
 from sandbox.ledger import balances_of
 from sandbox.models import Account, Fill, Order
+from sandbox.operations.session import Session
 from tests.sandbox.factories import NOW, ScenarioEventFactory, key
 
 SYMBOL = "BTCUSDT"
@@ -54,7 +55,9 @@ def place_limit(account: Account, side: str, limit: Decimal, quantity=Decimal("0
 
 
 def fast_forward(account: Account, hours: int) -> Account:
-    return services.clock_fast_forward(account=account, hours=hours, idempotency_key=key(), now=NOW)
+    return services.clock_fast_forward(
+        account=account, hours=hours, idempotency_key=key(), now=NOW
+    ).account
 
 
 def week_low_limit() -> tuple[Decimal, int]:
@@ -132,7 +135,7 @@ def test_it_gets_the_same_minute_a_day_at_a_time_as_in_one_week(sandbox_account)
 
 
 def test_it_gets_the_same_minute_across_price_chunks(sandbox_account, monkeypatch):
-    monkeypatch.setattr(engine, "CHUNK_MINUTES", 97)
+    monkeypatch.setattr(engine.core, "CHUNK_MINUTES", 97)
     limit, expected = week_low_limit()
     order = place_limit(sandbox_account, "buy", limit)
 

@@ -29,6 +29,7 @@ from hypothesis.stateful import (
 )
 
 from sandbox import pricing, services
+from sandbox.clock import sandbox_now
 from sandbox.errors import SandboxError
 from sandbox.ledger import balances_of
 from sandbox.models import Balance, Fill, Order, OrderStatus, Posting
@@ -69,7 +70,7 @@ class SandboxLedger(RuleBasedStateMachine):
             )
 
     def _index(self, symbol: str) -> Decimal:
-        minute = pricing.minute_of(services.sandbox_now(self.account, self.now))
+        minute = pricing.minute_of(sandbox_now(self.account, self.now))
         return pricing.index_price(symbol, minute, seed=django_settings.MARKET_SEED)
 
     def _try(self, call, **kwargs):
@@ -148,7 +149,7 @@ class SandboxLedger(RuleBasedStateMachine):
     def fast_forward(self, hours: int) -> None:
         self.account = services.clock_fast_forward(
             account=self.account, hours=hours, idempotency_key=key(), now=self.now
-        )
+        ).account
 
     @rule(minutes=st.integers(min_value=1, max_value=240))
     def real_time_passes(self, minutes: int) -> None:

@@ -49,17 +49,36 @@ def test_it_values_balances_at_the_index_price(sandbox_account, fixed_prices):
     assert overview.sandbox_time == NOW
 
 
-def test_it_averages_the_entry_price_of_the_current_holding(sandbox_account, fixed_prices):
-    buy(sandbox_account, "BTCUSDT", "0.1")
-    fixed_prices["BTCUSDT"] = Decimal("40000.00")
-    buy(sandbox_account, "BTCUSDT", "0.1")
+def test_it_averages_the_entry_as_cost_with_fees_over_quantity_received(
+    sandbox_account, fixed_prices
+):
+    # One convention (docs/sandbox.md): cost including fees ÷ quantity received.
+    fixed_prices["BTCUSDT"] = Decimal("100.00")
+    buy(sandbox_account, "BTCUSDT", "1")  # 100 USDT for 0.999 BTC (fee 0.001 BTC)
+    first = selectors.account_overview(account=sandbox_account, now=NOW).average_entry["BTC"]
+    fixed_prices["BTCUSDT"] = Decimal("200.00")
+    buy(sandbox_account, "BTCUSDT", "1")  # 200 USDT for 0.999 BTC
 
     overview = selectors.account_overview(account=sandbox_account, now=NOW)
 
-    # 0.0999 held at 50,000 plus 0.1 bought at 40,000.
-    expected = (Decimal("0.0999") * 50000 + Decimal("0.1") * 40000) / Decimal("0.1999")
-    assert overview.average_entry["BTC"] == expected.quantize(Decimal("1E-8"))
+    assert first == Decimal("100.10010010")  # 100 ÷ 0.999
+    # (100.1001001 × 0.999 + 200) ÷ 1.998: 300 USDT paid for 1.998 BTC held.
+    assert overview.average_entry["BTC"] == Decimal("150.15015015")
     assert overview.average_entry["ETH"] is None
+
+
+def test_it_counts_a_fee_paid_in_bnb_in_the_cost_of_the_entry(sandbox_account, fixed_prices):
+    buy(sandbox_account, "BNBUSDT", "1")  # 0.999 BNB to pay fees with
+    services.settings_update(
+        account=sandbox_account, use_bnb_for_fees=True, idempotency_key=key(), now=NOW
+    )
+    fixed_prices["BTCUSDT"] = Decimal("100.00")
+
+    buy(sandbox_account, "BTCUSDT", "1")  # fee 100 × 0.075% = 0.075 USDT = 0.00015 BNB
+
+    overview = selectors.account_overview(account=sandbox_account, now=NOW)
+    # All of the 1 BTC arrives; it cost 100 USDT + 0.00015 BNB × 500.
+    assert overview.average_entry["BTC"] == Decimal("100.07500000")
 
 
 def test_it_keeps_the_average_on_a_sale_and_forgets_it_when_nothing_is_left(
@@ -67,18 +86,20 @@ def test_it_keeps_the_average_on_a_sale_and_forgets_it_when_nothing_is_left(
 ):
     buy(sandbox_account, "BTCUSDT", "0.1")
     buy(sandbox_account, "BTCUSDT", "0.05", side="sell")
+    # 5,000 USDT for 0.0999 BTC; the sale takes units out at that average.
     assert selectors.account_overview(account=sandbox_account, now=NOW).average_entry[
         "BTC"
-    ] == Decimal("50000")
+    ] == Decimal("50050.05005005")
 
     buy(sandbox_account, "BTCUSDT", "0.0499", side="sell")
     assert selectors.account_overview(account=sandbox_account, now=NOW).average_entry["BTC"] is None
 
     fixed_prices["BTCUSDT"] = Decimal("42000.00")
     buy(sandbox_account, "BTCUSDT", "0.01")
+    # Afresh: 420 USDT for 0.00999 BTC.
     assert selectors.account_overview(account=sandbox_account, now=NOW).average_entry[
         "BTC"
-    ] == Decimal("42000")
+    ] == Decimal("42042.04204204")
 
 
 def test_overview_queries_do_not_grow_with_history(
@@ -181,7 +202,7 @@ def test_it_reads_an_earlier_season(sandbox_account):
 def test_it_snapshots_every_symbol_at_the_accounts_clock(sandbox_account):
     account = services.clock_fast_forward(
         account=sandbox_account, hours=1, idempotency_key=key(), now=NOW
-    )
+    ).account
     minute = pricing.minute_of(NOW) + 60
 
     snapshots = selectors.market_snapshot(account=account, minute=minute)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from sandbox import pricing, services
+from sandbox.clock import sandbox_now
 from sandbox.ledger import balances_of
 from sandbox.models import (
     Account,
@@ -80,7 +81,7 @@ def test_it_creates_the_system_accounts_once(learner, other_learner):
 def test_it_reports_sandbox_time_as_real_time_plus_offset(sandbox_account):
     sandbox_account.clock_offset_seconds = 3600
 
-    assert services.sandbox_now(sandbox_account, NOW) == NOW + timedelta(hours=1)
+    assert sandbox_now(sandbox_account, NOW) == NOW + timedelta(hours=1)
 
 
 def test_it_never_evaluates_backwards_when_the_server_clock_steps_back(sandbox_account, learner):

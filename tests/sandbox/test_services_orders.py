@@ -458,6 +458,61 @@ def test_it_accepts_an_order_of_exactly_10_usdt(sandbox_account):
     assert order.fill.quote_amount == Decimal("10")
 
 
+def test_it_accepts_a_10_usdt_buy_although_its_quantity_rounds_down(sandbox_account, fixed_prices):
+    # SPEC §6.5: an order sized in USDT counts the amount asked for. 10 USDT at 60,000
+    # buys 0.00016666 BTC (rounded down), worth 9.9996 USDT - still a 10 USDT order.
+    fixed_prices["BTCUSDT"] = Decimal("60000.00")
+
+    order = place(
+        sandbox_account,
+        symbol="BTCUSDT",
+        side="buy",
+        order_type="market",
+        quote_amount=Decimal("10"),
+    )
+
+    assert order.status == "filled"
+    assert order.quantity == Decimal("0.00016666")
+    assert order.fill.quote_amount == Decimal("9.99960000")
+    assert spot(sandbox_account, "USDT") == Decimal("9990.0004")
+
+
+def test_it_refuses_a_usdt_sized_order_below_10_usdt_by_the_amount_asked(
+    sandbox_account, fixed_prices
+):
+    fixed_prices["BTCUSDT"] = Decimal("60000.00")
+
+    with pytest.raises(OrderTooSmall) as error:
+        place(
+            sandbox_account,
+            symbol="BTCUSDT",
+            side="buy",
+            order_type="market",
+            quote_amount=Decimal("9.99"),
+        )
+
+    assert error.value.message == "Minimum order value is 10 USDT; this order is worth 9.99 USDT"
+    assert not Order.objects.exists()
+
+
+def test_it_refuses_a_usdt_amount_that_buys_nothing_at_its_limit(sandbox_account):
+    with pytest.raises(OrderTooSmall) as error:
+        place(
+            sandbox_account,
+            symbol="BTCUSDT",
+            side="buy",
+            order_type="limit",
+            quote_amount=Decimal("10"),
+            limit_price=Decimal("1000000000000000"),
+        )
+
+    assert error.value.message == (
+        "At this price, 10.00 USDT buys less than the smallest quantity of BTC (0.00000001); "
+        "raise the amount."
+    )
+    assert not Order.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -479,7 +534,7 @@ def test_it_accepts_an_order_of_exactly_10_usdt(sandbox_account):
         ),
         (
             {"symbol": "BTCUSDT", "side": "buy", "order_type": "market"},
-            "Enter either an amount in BTC or an amount in USDT, not both.",
+            "Enter an amount in BTC or an amount in USDT.",
         ),
         (
             {

@@ -182,9 +182,14 @@ def test_it_places_a_limit_buy_that_reserves_usdt(learner_client, account):
         ({"quantity": "0"}, "greater than zero"),
         ({"quantity": "1000000000000000.1"}, "no larger than"),
         ({"quantity": "0.000000001"}, "at most 8 digits"),
-        ({}, "Enter a quantity or an amount in USDT."),
+        ({}, "Enter an amount in BTC or an amount in USDT."),
         ({"quantity": "1", "quote_amount": "10"}, "not both"),
         ({"quantity": "1", "order_type": "limit"}, "A limit order needs a limit price."),
+        # The form passes the price on; the order service refuses it (one rule, one place).
+        (
+            {"quantity": "0.01", "limit_price": "30000"},
+            "A market order fills at the market price; leave the limit price empty.",
+        ),
         ({"quantity": "1", "symbol": "DOGEUSDT"}, "Select a valid choice"),
         ({"quantity": "1", "side": "short"}, "Select a valid choice"),
         ({"quantity": "1", "idempotency_key": "not-a-uuid"}, "This form has expired."),
@@ -299,7 +304,10 @@ def test_it_warns_in_the_preview_below_the_minimum(learner_client, account):
         {"symbol": "BTCUSDT", "side": "buy", "order_type": "market", "quote_amount": "5"},
         **HTMX,
     )
-    assert "at least 10 USDT" in response.content.decode()
+    # The order service's own message, word for word.
+    assert (
+        "Minimum order value is 10 USDT; this order is worth 5.00 USDT" in response.content.decode()
+    )
 
 
 def test_it_shows_the_preview_on_the_full_page_without_javascript(learner_client, account):
@@ -384,6 +392,24 @@ def test_it_refuses_a_fast_forward_it_does_not_offer(learner_client, account):
     assert account.clock_offset_seconds == 0
 
 
+def test_it_reports_what_really_happened_when_a_fast_forward_key_is_replayed(
+    learner_client, account
+):
+    form_key = key()
+    learner_client.post(FAST_FORWARD, {"hours": "1", "idempotency_key": form_key})
+
+    response = learner_client.post(
+        FAST_FORWARD, {"hours": "168", "idempotency_key": form_key}, follow=True
+    )
+
+    html = response.content.decode()
+    assert "already used" in html
+    assert "moved forward 1 hour" in html
+    assert "moved forward 1 week" not in html
+    account.refresh_from_db()
+    assert account.clock_offset_seconds == 3600
+
+
 def test_it_fast_forwards_once_for_a_double_submit(learner_client, account):
     sent = {"hours": "1", "idempotency_key": key()}
     learner_client.post(FAST_FORWARD, sent)
@@ -418,3 +444,24 @@ def test_it_reads_the_dashboard_in_a_fixed_number_of_queries(
 DASHBOARD_QUERIES = (
     11  # session, user, account lock (+ savepoint), overview (4), chart prices, settings
 )
+
+
+# --- Rules shown come from the code that enforces them ------------------------------------
+
+
+def test_it_offers_exactly_the_fast_forward_steps_the_service_accepts(learner_client, account):
+    html = learner_client.get(DASHBOARD).content.decode()
+
+    offered = re.findall(r'name="hours" value="(\d+)"', html)
+    assert [int(hours) for hours in offered] == list(services.FAST_FORWARD_HOURS)
+
+
+def test_it_states_the_fee_rate_the_fee_formula_uses(learner_client, account, monkeypatch):
+    from sandbox import views
+
+    monkeypatch.setattr(views, "FEE_PERCENT", "0.2")
+    html = learner_client.get(
+        PREVIEW, {"symbol": "BTCUSDT", "side": "buy", "order_type": "market", "quantity": "0.01"}
+    ).content.decode()
+
+    assert "0.2% of what you receive" in html

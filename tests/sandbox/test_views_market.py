@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from sandbox import pricing, services
+from sandbox.clock import sandbox_now
 from tests.sandbox.factories import VIEW_NOW as NOW
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
@@ -38,7 +39,7 @@ def test_it_shows_every_symbol_with_its_venues_and_explains_the_index(learner_cl
 
 def test_it_shows_the_index_price_at_the_sandbox_minute(learner_client, learner):
     account = services.account_sync(user=learner)
-    minute = pricing.minute_of(services.sandbox_now(account))
+    minute = pricing.minute_of(sandbox_now(account))
     html = learner_client.get(MARKET).content.decode()
     index = pricing.index_price("ETHUSDT", minute, seed=pricing.DEFAULT_SEED)
     assert f"{index:,.2f}" in html

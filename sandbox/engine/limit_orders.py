@@ -1,0 +1,80 @@
+"""The limit-order rule: resting limit orders fill where the price path crossed them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sandbox.engine.core import CatchUp
+from sandbox.models import Order, OrderSide, OrderStatus, OrderType, Wallet
+from sandbox.operations.trades import fill_order
+from sandbox.pricing import datetime_of
+
+
+class LimitOrderFills:
+    """Fill resting limit orders at the first minute the index price crossed the limit.
+
+    A buy fills when the index is at or below its limit, a sell when it is at or above,
+    at the limit price (the price the learner asked for). Minutes are checked from the
+    one after the order was placed. Each order fills once: it leaves ``pending`` and
+    turns ``filled`` in the same step (and ``Fill.order`` is unique in the database).
+    """
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[int, int, Order]] = []
+
+    def prepare(self, run: CatchUp) -> None:
+        orders = list(
+            Order.objects.filter(
+                account=run.account,
+                season=run.account.season,
+                status=OrderStatus.OPEN,
+                order_type=OrderType.LIMIT,
+                wallet=Wallet.SPOT,
+            ).order_by("id")
+        )
+        extremes: dict[str, tuple[Decimal, Decimal]] = {}
+        pending = []
+        for order in orders:
+            prices = run.prices(order.symbol)
+            if order.symbol not in extremes:
+                extremes[order.symbol] = (min(prices), max(prices))
+            low, high = extremes[order.symbol]
+            limit = order.limit_price
+            # Most resting orders sit away from the market: one min()/max() (C speed)
+            # rules them out without a Python loop over the week.
+            if (order.side == OrderSide.BUY and low > limit) or (
+                order.side == OrderSide.SELL and high < limit
+            ):
+                continue
+            first = max(0, order.placed_minute + 1 - run.start)
+            if order.side == OrderSide.BUY:
+                hit = next((i for i in range(first, len(prices)) if prices[i] <= limit), None)
+            else:
+                hit = next((i for i in range(first, len(prices)) if prices[i] >= limit), None)
+            if hit is not None:
+                pending.append((run.start + hit, order.pk, order))
+        # Minute order; within a minute, the order placed first fills first.
+        self.pending = sorted(pending, key=lambda item: (item[0], item[1]))
+
+    def next_minute(self, run: CatchUp, after: int) -> int | None:
+        for minute, _, _ in self.pending:
+            if minute >= after:
+                return minute
+        return None
+
+    def apply(self, run: CatchUp, minute: int) -> None:
+        due = [item for item in self.pending if item[0] == minute]
+        self.pending = [item for item in self.pending if item[0] != minute]
+        for _, _, order in due:
+            run.fills.append(
+                fill_order(
+                    run.session,
+                    order,
+                    price=order.limit_price,
+                    minute=minute,
+                    sandbox_time=datetime_of(minute),
+                    from_wallet=Wallet.SPOT_LOCKED,
+                )
+            )
+        if due:
+            run.holdings_changed(minute)
