@@ -37,7 +37,9 @@ DEFAULT_LANGUAGE_DIR = "en"
 
 
 def content_root() -> Path:
-    return Path(getattr(settings, "LEARN_CONTENT_DIR", Path(settings.BASE_DIR) / "learn" / "content"))
+    return Path(
+        getattr(settings, "LEARN_CONTENT_DIR", Path(settings.BASE_DIR) / "learn" / "content")
+    )
 
 
 @dataclass
@@ -54,12 +56,14 @@ class LoadReport:
     def changed(self) -> bool:
         return bool(self.created or self.updated or self.deleted or self.retired)
 
-    def lines(self) -> list[str]:
+    def lines(self, *, verbose: bool = False) -> list[str]:
+        """A summary line, then what changed (what was created only when ``verbose``)."""
         lines = [
             f"created {len(self.created)}, updated {len(self.updated)}, "
             f"deleted {len(self.deleted)}, retired {len(self.retired)}, unchanged {self.unchanged}"
         ]
-        lines += [f"  created {name}" for name in self.created]
+        if verbose:
+            lines += [f"  created {name}" for name in self.created]
         lines += [f"  updated {name}" for name in self.updated]
         lines += [f"  deleted {name}" for name in self.deleted]
         lines += [f"  KEPT (retired, learners have progress) {name}" for name in self.retired]

@@ -137,7 +137,9 @@ class _Fields:
     def reject_unknown(self, allowed: set[str]) -> None:
         for key in self.data:
             if key not in allowed:
-                raise self.error(key, f"unknown field (expected one of: {', '.join(sorted(allowed))})")
+                raise self.error(
+                    key, f"unknown field (expected one of: {', '.join(sorted(allowed))})"
+                )
 
     def text(self, key: str, *, required: bool = True) -> str:
         value = self.data.get(key)
@@ -172,7 +174,7 @@ class _Fields:
         if value is None:
             raise self.error(key, "is missing")
         if not isinstance(value, dict) or not value:
-            raise self.error(key, "must be a table of name = \"decimal string\"")
+            raise self.error(key, 'must be a table of name = "decimal string"')
         for name, item in value.items():
             if not isinstance(item, str) or not item.strip():
                 raise self.error(f"{key}.{name}", "must be a string (write numbers in quotes)")
@@ -203,7 +205,9 @@ def parse_lesson(path: Path, *, root: Path, course_slug: str) -> ParsedLesson:
     source = _relative(path, root)
     match = LESSON_FILE.match(path.name)
     if match is None:
-        raise ContentError(source, "a lesson file is named NN-<lesson-slug>.md (e.g. 01-what-is-leverage.md)")
+        raise ContentError(
+            source, "a lesson file is named NN-<lesson-slug>.md (e.g. 01-what-is-leverage.md)"
+        )
     slug = match["slug"]
     data, body = split_front_matter(path.read_text(encoding="utf-8"), source)
     fields = _Fields(data, source)
@@ -244,18 +248,24 @@ def _parse_calculator(value: Any, source: str) -> tuple[str, dict[str, str], dic
     from calculators.definitions import DEFINITIONS
 
     if value is None:
-        raise ContentError(source, "is missing (every lesson embeds a calculator)", field_name="calculator")
+        raise ContentError(
+            source, "is missing (every lesson embeds a calculator)", field_name="calculator"
+        )
     if not isinstance(value, dict):
         raise ContentError(source, "must be a [calculator] table", field_name="calculator")
     fields = _Fields(value, source, prefix="calculator.")
     fields.reject_unknown({"slug", "inputs", "results"})
     slug = fields.text("slug")
     if slug not in DEFINITIONS:
-        raise fields.error("slug", f"unknown calculator {slug!r} (known: {', '.join(sorted(DEFINITIONS))})")
+        raise fields.error(
+            "slug", f"unknown calculator {slug!r} (known: {', '.join(sorted(DEFINITIONS))})"
+        )
     return slug, fields.string_table("inputs"), fields.string_table("results")
 
 
-def _parse_glossary_term(entry: dict[str, Any], source: str, index: int, *, lesson_key: str) -> ParsedGlossaryTerm:
+def _parse_glossary_term(
+    entry: dict[str, Any], source: str, index: int, *, lesson_key: str
+) -> ParsedGlossaryTerm:
     fields = _Fields(entry, source, prefix=f"glossary[{index}].")
     fields.reject_unknown({"term", "definition", "aliases"})
     term = fields.text("term")
@@ -277,7 +287,9 @@ def _parse_question(entry: dict[str, Any], source: str, index: int) -> ParsedQue
     fields.reject_unknown({"question", "options", "answer", "explanation"})
     options = fields.strings("options")
     if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
-        raise fields.error("options", f"needs {MIN_OPTIONS}–{MAX_OPTIONS} options, found {len(options)}")
+        raise fields.error(
+            "options", f"needs {MIN_OPTIONS}–{MAX_OPTIONS} options, found {len(options)}"
+        )
     if len(set(options)) != len(options):
         raise fields.error("options", "has the same option twice")
     answer = fields.integer("answer")
@@ -307,7 +319,9 @@ def read_language(root: Path, *, language: str | None = None) -> ParsedLanguage:
 
 def _read_course(directory: Path, *, root: Path) -> ParsedCourse:
     if not COURSE_DIR.match(directory.name):
-        raise ContentError(_relative(directory, root), "a course directory name is a slug (a-z, 0-9, -)")
+        raise ContentError(
+            _relative(directory, root), "a course directory name is a slug (a-z, 0-9, -)"
+        )
     course_file = directory / COURSE_FILE
     if not course_file.is_file():
         raise ContentError(_relative(directory, root), f"the course has no {COURSE_FILE}")
@@ -316,7 +330,9 @@ def _read_course(directory: Path, *, root: Path) -> ParsedCourse:
         if path.name == COURSE_FILE or path.name.startswith("."):
             continue
         if path.suffix != ".md":
-            raise ContentError(_relative(path, root), "unexpected file in a course directory (only .md)")
+            raise ContentError(
+                _relative(path, root), "unexpected file in a course directory (only .md)"
+            )
         lesson = parse_lesson(path, root=root, course_slug=course.slug)
         twin = next((other for other in course.lessons if other.slug == lesson.slug), None)
         if twin is not None:

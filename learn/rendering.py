@@ -43,9 +43,7 @@ def _markdown() -> MarkdownIt:
 _MD = _markdown()
 
 
-def render_markdown(
-    source: str, *, terms: Iterable[TermLink] = (), glossary_url: str = ""
-) -> str:
+def render_markdown(source: str, *, terms: Iterable[TermLink] = (), glossary_url: str = "") -> str:
     """HTML for a lesson body; the first use of each glossary term links to its entry."""
     tokens = _MD.parse(source)
     terms = list(terms)
@@ -75,7 +73,9 @@ def _link_first_uses(tokens: list[Token], terms: list[TermLink], glossary_url: s
         elif token.type == "heading_close":
             in_heading = False
         elif token.type == "inline" and token.children and not in_heading:
-            token.children = _link_children(token.children, pattern, by_phrase, linked, glossary_url)
+            token.children = _link_children(
+                token.children, pattern, by_phrase, linked, glossary_url
+            )
 
 
 def _link_children(

@@ -30,7 +30,7 @@ class Command(BaseCommand):
         except ContentError as error:
             # The whole load is one transaction: nothing was written.
             raise CommandError(f"{error} (nothing was loaded)") from None
-        for line in report.lines():
+        for line in report.lines(verbose=options.get("verbosity", 1) > 1):
             self.stdout.write(line)
         if report.retired:
             self.stderr.write(
