@@ -13,8 +13,7 @@ from learn.loader import load_content
 from learn.models import CourseCompletion, LessonProgress
 from learn.services import check_submit
 from tests.factories import UserFactory
-from tests.learn.conftest import complete, course_lessons
-from tests.learn.sandbox_reads import reward_transactions, spot_usdt
+from tests.learn.conftest import complete, course_lessons, reward_transactions, spot_usdt
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

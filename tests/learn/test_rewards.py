@@ -10,8 +10,13 @@ from django.utils import timezone
 from learn.models import Course, CourseCompletion, LessonProgress
 from learn.services import check_submit, course_complete_if_done
 from sandbox.services import account_sync, reward_credit
-from tests.learn.conftest import complete, correct_answers, course_lessons
-from tests.learn.sandbox_reads import reward_transactions, spot_usdt
+from tests.learn.conftest import (
+    complete,
+    correct_answers,
+    course_lessons,
+    reward_transactions,
+    spot_usdt,
+)
 
 COURSE = "cross-vs-isolated"
 
