@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from learn.models import Course, GlossaryTerm, KnowledgeCheckQuestion, Lesson
-from learn.parsing import ParsedLanguage, read_language
+from learn.parsing import ContentError, ParsedLanguage, read_language
 from learn.rendering import TermLink, render_markdown
 
 DEFAULT_LANGUAGE_DIR = "en"
@@ -95,6 +95,8 @@ def step_courses_and_lessons(
 ) -> None:
     """Courses, their lessons and each lesson's knowledge check."""
     language = parsed.language
+    if language != DEFAULT_LANGUAGE_DIR:
+        _check_translation(parsed)
     glossary_url = reverse("learn:glossary")
     terms = _term_links(parsed)
     courses = {c.slug: c for c in Course.objects.filter(language=language)}
@@ -133,6 +135,19 @@ def step_courses_and_lessons(
             )
     _remove_lessons(list(lessons.values()), report=report, now=now)
     _remove_courses(list(courses.values()), report=report, now=now)
+
+
+def _check_translation(parsed: ParsedLanguage) -> None:
+    """A translated lesson needs its English original: progress is kept on that row."""
+    originals = set(
+        Lesson.objects.filter(language=DEFAULT_LANGUAGE_DIR).values_list("key", flat=True)
+    )
+    for lesson in parsed.lessons:
+        if lesson.key not in originals:
+            raise ContentError(
+                lesson.source_path,
+                f"no English lesson {lesson.key!r} to translate (same course and file name)",
+            )
 
 
 def _sync_lesson(parsed_lesson, *, course: Course, existing: Lesson | None, report, body_html):

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import translation
 
@@ -176,5 +177,5 @@ def glossary_terms(*, language: str) -> list[GlossaryTerm]:
     return list(
         GlossaryTerm.objects.filter(language=language)
         .select_related("lesson__course")
-        .order_by("term")
+        .order_by(Lower("term"), "term")
     )

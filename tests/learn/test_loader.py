@@ -195,3 +195,13 @@ def test_it_loads_each_language_directory_with_its_own_rows(two_lessons):
         ("pl", "basics/two"),
     }
     assert GlossaryTerm.objects.filter(language="pl").count() == 1
+
+
+def test_a_translation_without_an_english_original_is_refused(two_lessons):
+    polish = two_lessons.root / "pl" / "basics"
+    polish.mkdir(parents=True)
+    (polish / "course.md").write_text((two_lessons.en / "basics" / "course.md").read_text())
+    (polish / "03-three.md").write_text((two_lessons.en / "basics" / "01-one.md").read_text())
+    with pytest.raises(ContentError, match="no English lesson 'basics/three'"):
+        load_content(root=two_lessons.root)
+    assert not Lesson.objects.exists()
