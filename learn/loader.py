@@ -29,8 +29,9 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
+from learn import parsing
 from learn.models import Course, GlossaryTerm, KnowledgeCheckQuestion, Lesson
-from learn.parsing import ContentError, ParsedLanguage, read_language
+from learn.parsing import ParsedLanguage, read_language
 from learn.rendering import TermLink, render_markdown
 
 DEFAULT_LANGUAGE_DIR = "en"
@@ -144,7 +145,7 @@ def _check_translation(parsed: ParsedLanguage) -> None:
     )
     for lesson in parsed.lessons:
         if lesson.key not in originals:
-            raise ContentError(
+            raise parsing.ContentError(
                 lesson.source_path,
                 f"no English lesson {lesson.key!r} to translate (same course and file name)",
             )
