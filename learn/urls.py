@@ -1,6 +1,15 @@
 from __future__ import annotations
 
+from django.urls import path
+
+from learn import views
+
 app_name = "learn"
 
-# Courses, lessons, the glossary and the margin quiz arrive with the Learn issue.
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    # Before the course pattern: "glossary" is not a course slug.
+    path("glossary/", views.glossary, name="glossary"),
+    path("<slug:course_slug>/", views.course, name="course"),
+    path("<slug:course_slug>/<slug:lesson_slug>/", views.lesson, name="lesson"),
+]
