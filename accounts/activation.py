@@ -26,8 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import MarginActivation
 
 MARGIN_LOCKED_MESSAGE = _(
-    "Margin and futures are locked until you pass the margin quiz and accept the risk "
-    "statement."
+    "Margin and futures are locked until you pass the margin quiz and accept the risk statement."
 )
 
 # The header reads this session key instead of the database, so pages that pin their

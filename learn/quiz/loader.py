@@ -95,7 +95,11 @@ def _parse_topic(path: Path, language: str) -> _Topic:
             raise QuizBankError(f"{qwhere}: two options have the same text.")
         answer = raw.get("answer")
         # bool is an int in Python; `answer = true` is a typo, not option 1.
-        if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < len(options):
+        if (
+            not isinstance(answer, int)
+            or isinstance(answer, bool)
+            or not 0 <= answer < len(options)
+        ):
             raise QuizBankError(f"{qwhere}: `answer` must be an option index 0–{len(options) - 1}.")
         questions.append(
             _Question(
@@ -117,7 +121,9 @@ def read_bank(content_root: Path) -> list[_Topic]:
         quiz_dir = language_dir / "quiz"
         if not quiz_dir.is_dir():
             continue
-        topics += [_parse_topic(path, language_dir.name) for path in sorted(quiz_dir.glob("*.toml"))]
+        topics += [
+            _parse_topic(path, language_dir.name) for path in sorted(quiz_dir.glob("*.toml"))
+        ]
     for language in {t.language for t in topics}:
         seen: dict[str, str] = {}
         for topic in (t for t in topics if t.language == language):
@@ -144,14 +150,16 @@ def load_quiz_bank(*, content_root: Path) -> QuizLoadReport:
 
     def lesson_for(key: str, where: str) -> Lesson:
         if key not in lessons:
-            raise QuizBankError(f"{where}: unknown lesson {key!r} (expected \"course/lesson\").")
+            raise QuizBankError(f'{where}: unknown lesson {key!r} (expected "course/lesson").')
         return lessons[key]
 
     # Resolve every lesson first: a bad key must stop the load before any write.
     for topic in topics:
         lesson_for(topic.lesson_key, f"{topic.language}/quiz/{topic.slug}.toml")
         for question in topic.questions:
-            lesson_for(question.lesson_key, f"{topic.language}/quiz/{topic.slug}.toml {question.key}")
+            lesson_for(
+                question.lesson_key, f"{topic.language}/quiz/{topic.slug}.toml {question.key}"
+            )
 
     existing_topics = {(t.language, t.slug): t for t in QuizTopic.objects.all()}
     existing_questions = {(q.language, q.key): q for q in QuizQuestion.objects.all()}

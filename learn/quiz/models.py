@@ -19,9 +19,7 @@ class QuizTopic(models.Model):
     slug = models.SlugField(_("slug"), max_length=64)
     title = models.CharField(_("title"), max_length=200)
     # The lesson to reread when a question of this topic is missed.
-    lesson = models.ForeignKey(
-        "learn.Lesson", on_delete=models.PROTECT, related_name="quiz_topics"
-    )
+    lesson = models.ForeignKey("learn.Lesson", on_delete=models.PROTECT, related_name="quiz_topics")
     # A topic whose file disappeared stops being drawn; attempts that used it keep it.
     retired = models.BooleanField(_("retired"), default=False)
 

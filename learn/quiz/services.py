@@ -74,7 +74,9 @@ def attempt_start(
     if margin_activation_of(user) is not None:
         raise AlreadyPassed()
     if QuizAttempt.objects.filter(user=user, passed=True).exists():
-        raise AlreadyPassed(_("You have passed the margin quiz: accept the risk statement to unlock margin."))
+        raise AlreadyPassed(
+            _("You have passed the margin quiz: accept the risk statement to unlock margin.")
+        )
     open_attempt = (
         QuizAttempt.objects.filter(user=user, submitted_at__isnull=True, expires_at__gt=now)
         .order_by("-started_at")
@@ -82,7 +84,9 @@ def attempt_start(
     )
     if open_attempt is not None:
         return open_attempt
-    cooldown = cooldown_after_last_failure(user=user, last_submitted=last_submitted_attempt(user=user))
+    cooldown = cooldown_after_last_failure(
+        user=user, last_submitted=last_submitted_attempt(user=user)
+    )
     if cooldown is not None and cooldown.is_active(now=now):
         minutes = max(1, -(-cooldown.seconds_left(now=now) // 60))
         raise CooldownActive(
@@ -196,9 +200,7 @@ def attempt_submit(
 def quiz_statement_accept(*, user, accepted: bool, now: datetime) -> MarginActivation:
     """Pass + "I understand" = margin activation (recorded by accounts, read by sandbox)."""
     attempt = (
-        QuizAttempt.objects.filter(user=user, passed=True)
-        .order_by("submitted_at", "id")
-        .first()
+        QuizAttempt.objects.filter(user=user, passed=True).order_by("submitted_at", "id").first()
     )
     if attempt is None:
         raise NotPassed()
