@@ -19,7 +19,7 @@ from accounts.activation import remember_in_session
 from config.ratelimit import RateLimit
 from learn.models import DEFAULT_LANGUAGE
 from learn.quiz import services
-from learn.quiz.errors import QuizError
+from learn.quiz.errors import QuizError, StatementNotAccepted
 from learn.quiz.forms import StatementForm, posted_answers
 from learn.quiz.rules import quiz_rules
 from learn.quiz.selectors import attempt_for_page, quiz_overview
@@ -168,9 +168,11 @@ def statement_accept(request: HttpRequest) -> HttpResponse:
             accepted=form.cleaned_data.get("understood", False),
             now=timezone.now(),
         )
-    except QuizError as error:
+    except StatementNotAccepted as error:
         form.add_error("understood", error.message)
         return _home(request, form=form, status=REFUSED)
+    except QuizError as error:
+        return _home(request, error=error.message, status=REFUSED)
     remember_in_session(request, activation)
     messages.success(request, _("Margin is unlocked. Trade carefully: the rules are real."))
     return redirect("learn:quiz")

@@ -91,7 +91,9 @@ def build_bank(*, per_topic: int = 5, topics: list[str] | None = None) -> list[Q
 def answers_for(attempt: QuizAttempt, *, wrong: int = 0) -> dict[str, str]:
     """POST data answering every question; the first ``wrong`` ones (by position) wrongly."""
     data = {}
-    for number, item in enumerate(attempt.questions.select_related("question").order_by("position")):
+    for number, item in enumerate(
+        attempt.questions.select_related("question").order_by("position")
+    ):
         right = item.question.answer_index
         wanted = (right + 1) % len(item.option_order) if number < wrong else right
         data[f"q-{item.token}"] = item.option_tokens[item.option_order.index(wanted)]

@@ -153,4 +153,6 @@ def test_the_open_attempt_page_query_count(
     frozen.move_to(NOW + timedelta(hours=1))
     attempt = attempt_start(user=learner, now=NOW + timedelta(hours=1))
     with django_assert_num_queries(4):
-        assert learner_client.get(reverse("learn:quiz_attempt", args=[attempt.pk])).status_code == 200
+        assert (
+            learner_client.get(reverse("learn:quiz_attempt", args=[attempt.pk])).status_code == 200
+        )

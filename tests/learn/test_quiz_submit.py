@@ -62,7 +62,7 @@ def test_it_fails_with_one_wrong_answer_and_explains_each_question(learner_clien
     page = learner_client.get(response.url).content.decode()
     assert "11 of 12 correct" in page
     assert page.count('data-testid="result-question"') == 12
-    assert page.count("badge state-liquidation\">Wrong") == 1
+    assert page.count('badge state-liquidation">Wrong') == 1
     for item in attempt.questions.select_related("question__lesson__course"):
         assert item.question.explanation in page
         assert item.question.lesson.get_absolute_url() in page
@@ -77,7 +77,9 @@ def test_the_pass_mark_is_a_setting(learner_client, attempt, settings):
     assert attempt.passed is False
 
 
-def test_a_lower_pass_mark_lets_one_mistake_pass(learner_client, quiz_bank, learner, frozen, settings):
+def test_a_lower_pass_mark_lets_one_mistake_pass(
+    learner_client, quiz_bank, learner, frozen, settings
+):
     settings.QUIZ_PASS_MARK = 11
     attempt = attempt_start(user=learner, now=NOW)
     submit(learner_client, attempt, answers_for(attempt, wrong=1))
