@@ -1,18 +1,16 @@
 from __future__ import annotations
 
-from django.http import Http404
 from django.urls import include, path
+
+from learn import views
 
 app_name = "learn"
 
-
-def _until_learn_pages_merge(request, **kwargs):
-    # Placeholder routes so lesson links reverse until the Learn branch's pages merge.
-    raise Http404
-
-
-urlpatterns: list = [
+urlpatterns = [
+    path("", views.index, name="index"),
+    # Before the course pattern: "glossary" and "quiz" are not course slugs.
+    path("glossary/", views.glossary, name="glossary"),
     path("quiz/", include("learn.quiz.urls")),
-    path("<slug:course>/", _until_learn_pages_merge, name="course"),
-    path("<slug:course>/<slug:lesson>/", _until_learn_pages_merge, name="lesson"),
+    path("<slug:course_slug>/", views.course, name="course"),
+    path("<slug:course_slug>/<slug:lesson_slug>/", views.lesson, name="lesson"),
 ]

@@ -1,50 +1,36 @@
-"""Load the quiz bank, ``learn/content/<language>/quiz/<topic>.toml``, into the database.
+"""The quiz bank step of ``learn_load``: ``learn/content/<language>/quiz/<topic>.toml``.
 
-Called by ``learn_load`` after the lessons (a question names the lesson it comes from).
-The same rules as the lessons: a re-run with unchanged files writes nothing; an edited
-question is updated in place (its stable ``id`` is the key); a question removed from
-the files is deleted - or, if an attempt already drew it, retired: kept for that
-attempt's history and never drawn again. The whole bank is checked before anything is
-written, so a broken file changes nothing.
+It runs after the lessons (a question names the lesson it comes from), inside the
+loader's one transaction, with the loader's rules: a re-run with unchanged files
+writes nothing; an edited question is updated in place (its stable ``id`` is the key);
+a question removed from the files is deleted - or, if an attempt already drew it,
+retired: kept for that attempt's history and never drawn again. Every file of the
+language is checked before anything is written, and a malformed one raises
+``ContentError`` (naming the file and the field), which rolls the whole load back.
+
+An edit changes future attempts only: submitted attempts keep the right/wrong marks
+and the score they were given.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from django.db import transaction
+from django.db.models import Count
 
 from learn.models import DEFAULT_LANGUAGE, Lesson
+from learn.parsing import ContentError
 from learn.quiz.models import QuizAttemptQuestion, QuizQuestion, QuizTopic
 
 MIN_OPTIONS, MAX_OPTIONS = 3, 4
-
-
-class QuizBankError(ValueError):
-    """A bank file breaks the format of CURRICULUM.md; the message names the file and id."""
-
-
-@dataclass
-class QuizLoadReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    retired: int = 0
-    deleted: int = 0
-    topics: dict[str, int] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return (
-            f"quiz: {self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.retired} retired, {self.deleted} deleted; "
-            f"{len(self.topics)} topic(s) in {sorted({k.split(':')[0] for k in self.topics})}"
-        )
+QUIZ_DIR = "quiz"
 
 
 @dataclass(frozen=True)
-class _Question:
+class ParsedQuizQuestion:
     key: str
     text: str
     options: list[str]
@@ -54,187 +40,182 @@ class _Question:
 
 
 @dataclass(frozen=True)
-class _Topic:
-    language: str
+class ParsedQuizTopic:
     slug: str
     title: str
     lesson_key: str
-    questions: list[_Question]
+    questions: list[ParsedQuizQuestion]
+    path: Path
 
 
-def _text(value, where: str, name: str) -> str:
+def _text(value, path: Path, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise QuizBankError(f"{where}: `{name}` must be a non-empty string.")
+        raise ContentError(path, "must be a non-empty string", field_name=name)
     return value.strip()
 
 
-def _parse_topic(path: Path, language: str) -> _Topic:
-    where = str(path)
+def parse_topic(path: Path) -> ParsedQuizTopic:
+    """One topic file, checked against the format in CURRICULUM.md (no database)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise QuizBankError(f"{where}: not valid TOML ({error}).") from None
-    title = _text(data.get("title"), where, "title")
-    topic_lesson = _text(data.get("lesson"), where, "lesson")
+        raise ContentError(path, f"not valid TOML ({error})") from None
+    title = _text(data.get("title"), path, "title")
+    topic_lesson = _text(data.get("lesson"), path, "lesson")
     raw_questions = data.get("question")
     if not isinstance(raw_questions, list) or not raw_questions:
-        raise QuizBankError(f"{where}: no [[question]] entries.")
+        raise ContentError(path, "no [[question]] entries")
     questions = []
     for number, raw in enumerate(raw_questions, start=1):
-        qwhere = f"{where} question {raw.get('id', f'#{number}')!s}"
-        key = _text(raw.get("id"), qwhere, "id")
+        if not isinstance(raw, dict):
+            raise ContentError(path, "must be a table", field_name=f"question #{number}")
+        key = _text(raw.get("id"), path, f"question #{number}.id")
+        where = f"question {key}"
         options = raw.get("options")
         if (
             not isinstance(options, list)
             or not MIN_OPTIONS <= len(options) <= MAX_OPTIONS
             or not all(isinstance(o, str) and o.strip() for o in options)
         ):
-            raise QuizBankError(f"{qwhere}: `options` must be 3–4 non-empty strings.")
+            raise ContentError(path, "must be 3–4 non-empty strings", field_name=f"{where}.options")
         options = [o.strip() for o in options]
         if len(set(options)) != len(options):
-            raise QuizBankError(f"{qwhere}: two options have the same text.")
+            raise ContentError(path, "two options are the same", field_name=f"{where}.options")
         answer = raw.get("answer")
         # bool is an int in Python; `answer = true` is a typo, not option 1.
-        if (
-            not isinstance(answer, int)
-            or isinstance(answer, bool)
-            or not 0 <= answer < len(options)
-        ):
-            raise QuizBankError(f"{qwhere}: `answer` must be an option index 0–{len(options) - 1}.")
+        valid_index = isinstance(answer, int) and not isinstance(answer, bool)
+        if not valid_index or not 0 <= answer < len(options):
+            raise ContentError(
+                path,
+                f"must be the index of the correct option, 0–{len(options) - 1}",
+                field_name=f"{where}.answer",
+            )
         questions.append(
-            _Question(
+            ParsedQuizQuestion(
                 key=key,
-                text=_text(raw.get("text"), qwhere, "text"),
+                text=_text(raw.get("text"), path, f"{where}.text"),
                 options=options,
                 answer_index=answer,
-                explanation=_text(raw.get("explanation"), qwhere, "explanation"),
-                lesson_key=_text(raw.get("lesson", topic_lesson), qwhere, "lesson"),
+                explanation=_text(raw.get("explanation"), path, f"{where}.explanation"),
+                lesson_key=_text(raw.get("lesson", topic_lesson), path, f"{where}.lesson"),
             )
         )
-    return _Topic(language, path.stem, title, topic_lesson, questions)
+    return ParsedQuizTopic(path.stem, title, topic_lesson, questions, path)
 
 
-def read_bank(content_root: Path) -> list[_Topic]:
-    """Every topic file of every language, parsed and checked (no database access)."""
-    topics = []
-    for language_dir in sorted(p for p in content_root.iterdir() if p.is_dir()):
-        quiz_dir = language_dir / "quiz"
-        if not quiz_dir.is_dir():
-            continue
-        topics += [
-            _parse_topic(path, language_dir.name) for path in sorted(quiz_dir.glob("*.toml"))
-        ]
-    for language in {t.language for t in topics}:
-        seen: dict[str, str] = {}
-        for topic in (t for t in topics if t.language == language):
-            for question in topic.questions:
-                if question.key in seen:
-                    raise QuizBankError(
-                        f"Question id {question.key!r} is used twice ({seen[question.key]} "
-                        f"and {topic.slug}.toml in {language}): ids must be unique."
-                    )
-                seen[question.key] = f"{topic.slug}.toml"
+def read_quiz_dir(quiz_dir: Path) -> list[ParsedQuizTopic]:
+    """Every topic file of one language; question ids unique across the language's bank."""
+    if not quiz_dir.is_dir():
+        return []
+    topics = [parse_topic(path) for path in sorted(quiz_dir.glob("*.toml"))]
+    seen: dict[str, Path] = {}
+    for topic in topics:
+        for question in topic.questions:
+            if question.key in seen:
+                raise ContentError(
+                    topic.path,
+                    f"{question.key!r} is also used in {seen[question.key].name}; ids are unique",
+                    field_name="question.id",
+                )
+            seen[question.key] = topic.path
     return topics
 
 
-@transaction.atomic
-def load_quiz_bank(*, content_root: Path) -> QuizLoadReport:
-    topics = read_bank(content_root)
-    report = QuizLoadReport()
+def step_quiz_bank(*, parsed, root: Path, report, now: datetime) -> None:
+    """The ``learn_load`` step for one language directory (``root``)."""
+    language = root.name
+    topics = read_quiz_dir(root / QUIZ_DIR)
     # Progress rows point at the default-language lesson, so the quiz does too: the
-    # cooldown's "have you reread it?" then works whatever language the lesson was read in.
-    lessons = {
-        lesson.key: lesson
-        for lesson in Lesson.objects.filter(language=DEFAULT_LANGUAGE, retired_at__isnull=True)
-    }
-
-    def lesson_for(key: str, where: str) -> Lesson:
-        if key not in lessons:
-            raise QuizBankError(f'{where}: unknown lesson {key!r} (expected "course/lesson").')
-        return lessons[key]
-
-    # Resolve every lesson first: a bad key must stop the load before any write.
+    # cooldown's "have you reread it?" then holds whatever language the lesson was read in.
+    lesson_ids = dict(
+        Lesson.objects.filter(language=DEFAULT_LANGUAGE, retired_at__isnull=True).values_list(
+            "key", "pk"
+        )
+    )
     for topic in topics:
-        lesson_for(topic.lesson_key, f"{topic.language}/quiz/{topic.slug}.toml")
-        for question in topic.questions:
-            lesson_for(
-                question.lesson_key, f"{topic.language}/quiz/{topic.slug}.toml {question.key}"
-            )
+        for key, field_name in [(topic.lesson_key, "lesson")] + [
+            (q.lesson_key, f"question {q.key}.lesson") for q in topic.questions
+        ]:
+            if key not in lesson_ids:
+                raise ContentError(
+                    topic.path,
+                    f'no lesson {key!r} (a lesson key is "<course-slug>/<lesson-slug>")',
+                    field_name=field_name,
+                )
 
-    existing_topics = {(t.language, t.slug): t for t in QuizTopic.objects.all()}
-    existing_questions = {(q.language, q.key): q for q in QuizQuestion.objects.all()}
-    kept_topics: set[int] = set()
-    kept_questions: set[int] = set()
-
+    existing_topics = {t.slug: t for t in QuizTopic.objects.filter(language=language)}
+    existing = {q.key: q for q in QuizQuestion.objects.filter(language=language)}
     for topic in topics:
-        wanted = {
-            "title": topic.title,
-            "lesson_id": lessons[topic.lesson_key].pk,
-            "retired": False,
-        }
-        row = existing_topics.get((topic.language, topic.slug))
+        values = {"title": topic.title, "lesson_id": lesson_ids[topic.lesson_key], "retired": False}
+        row = existing_topics.pop(topic.slug, None)
+        name = f"quiz topic {language}:{topic.slug}"
         if row is None:
-            row = QuizTopic.objects.create(language=topic.language, slug=topic.slug, **wanted)
-        elif _differs(row, wanted):
-            _assign(row, wanted)
-            row.save()
-        kept_topics.add(row.pk)
-        report.topics[f"{topic.language}:{topic.slug}"] = len(topic.questions)
-
+            row = QuizTopic.objects.create(language=language, slug=topic.slug, **values)
+            report.created.append(name)
+        elif _sync(row, values):
+            report.updated.append(name)
+        else:
+            report.unchanged += 1
         for question in topic.questions:
-            wanted_q = {
+            values = {
                 "topic_id": row.pk,
                 "text": question.text,
                 "options": question.options,
                 "answer_index": question.answer_index,
                 "explanation": question.explanation,
-                "lesson_id": lessons[question.lesson_key].pk,
+                "lesson_id": lesson_ids[question.lesson_key],
                 "retired": False,
             }
-            qrow = existing_questions.get((topic.language, question.key))
+            qrow = existing.pop(question.key, None)
+            name = f"quiz question {language}:{question.key}"
             if qrow is None:
-                qrow = QuizQuestion.objects.create(
-                    language=topic.language, key=question.key, **wanted_q
-                )
-                report.created += 1
-            elif _differs(qrow, wanted_q):
-                _assign(qrow, wanted_q)
-                qrow.save()
-                report.updated += 1
+                QuizQuestion.objects.create(language=language, key=question.key, **values)
+                report.created.append(name)
+            elif _sync(qrow, values):
+                report.updated.append(name)
             else:
                 report.unchanged += 1
-            kept_questions.add(qrow.pk)
 
-    gone = [q for q in existing_questions.values() if q.pk not in kept_questions]
+    _remove_questions(list(existing.values()), language=language, report=report)
+    _remove_topics(list(existing_topics.values()), language=language, report=report)
+
+
+def _remove_questions(gone: list[QuizQuestion], *, language: str, report) -> None:
     used = set(
         QuizAttemptQuestion.objects.filter(question__in=gone).values_list("question_id", flat=True)
     )
     for question in gone:
+        name = f"quiz question {language}:{question.key}"
         if question.pk in used:
             if not question.retired:
                 question.retired = True
                 question.save(update_fields=["retired"])
-                report.retired += 1
+                report.retired.append(f"{name}: attempts drew it")
         else:
             question.delete()
-            report.deleted += 1
-    for topic_row in existing_topics.values():
-        if topic_row.pk in kept_topics:
-            continue
-        if topic_row.questions.exists():
-            if not topic_row.retired:
-                topic_row.retired = True
-                topic_row.save(update_fields=["retired"])
+            report.deleted.append(name)
+
+
+def _remove_topics(gone: list[QuizTopic], *, language: str, report) -> None:
+    for topic in QuizTopic.objects.filter(pk__in=[t.pk for t in gone]).annotate(
+        kept=Count("questions")
+    ):
+        name = f"quiz topic {language}:{topic.slug}"
+        if topic.kept:
+            if not topic.retired:
+                topic.retired = True
+                topic.save(update_fields=["retired"])
+                report.retired.append(f"{name}: retired questions still refer to it")
         else:
-            topic_row.delete()
-    return report
+            topic.delete()
+            report.deleted.append(name)
 
 
-def _differs(row, wanted: dict) -> bool:
-    # Compares ids, not related objects, so checking an unchanged bank costs no queries.
-    return any(getattr(row, name) != value for name, value in wanted.items())
-
-
-def _assign(row, wanted: dict) -> None:
-    for name, value in wanted.items():
-        setattr(row, name, value)
+def _sync(row, values: dict) -> bool:
+    """Save only what differs (ids, not related objects: an unchanged bank costs no writes)."""
+    changed = [name for name, value in values.items() if getattr(row, name) != value]
+    for name in changed:
+        setattr(row, name, values[name])
+    if changed:
+        row.save(update_fields=[n.removesuffix("_id") if n.endswith("_id") else n for n in changed])
+    return bool(changed)

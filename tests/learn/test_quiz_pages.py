@@ -73,7 +73,7 @@ def test_the_default_rules_ask_for_every_answer(quiz_bank, learner_client):
     assert "Start the quiz" in page
 
 
-def test_the_quiz_page_without_a_bank_says_so(learner_client):
+def test_the_quiz_page_without_a_bank_says_so(empty_quiz_bank, learner_client):
     page = learner_client.get(reverse("learn:quiz")).content.decode()
     assert "question bank is not loaded" in page
     response = learner_client.post(reverse("learn:quiz_start"))

@@ -1,0 +1,130 @@
+"""The Learn pages (SPEC §7): /learn/, a course, a lesson with its check, the glossary.
+
+Anonymous visitors read everything and get feedback on checks; only signed-in
+learners' progress is stored.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template import Context
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from calculators.templatetags.calculators import calculator_widget
+from learn import selectors
+from learn.forms import answer_field, read_answers
+from learn.services import CheckRejected, check_submit, course_reward, lesson_open
+
+LESSON_TEMPLATE = "learn/lesson.html"
+CHECK_PARTIAL = "learn/lesson.html#check"
+
+
+@require_safe
+def index(request: HttpRequest) -> HttpResponse:
+    curriculum = selectors.curriculum(user=request.user, language=selectors.content_language())
+    return render(
+        request,
+        "learn/index.html",
+        {
+            "title": _("Learn"),
+            "signup_url": reverse("accounts:signup"),
+            "curriculum": curriculum,
+            "continue_lesson": curriculum.continue_lesson,
+            "reward": course_reward(),
+        },
+    )
+
+
+@require_safe
+def course(request: HttpRequest, course_slug: str) -> HttpResponse:
+    curriculum = selectors.curriculum(user=request.user, language=selectors.content_language())
+    entry = curriculum.course(course_slug)
+    return render(
+        request,
+        "learn/course.html",
+        {
+            "title": entry.course.title,
+            "entry": entry,
+            "reward": course_reward(),
+            "signup_url": reverse("accounts:signup"),
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def lesson(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
+    language = selectors.content_language()
+    lesson = selectors.lesson_for_page(
+        language=language, course_slug=course_slug, lesson_slug=lesson_slug
+    )
+    result = None
+    error = ""
+    selected: dict[int, int] = {}
+    if request.method == "POST":
+        try:
+            selected = read_answers(request.POST)
+            result = check_submit(user=request.user, lesson=lesson, answers=selected)
+        except CheckRejected as rejected:
+            error = rejected.message
+    else:
+        lesson_open(user=request.user, lesson=lesson)
+    # Read after the write, so a just-completed lesson shows its tick and the new count.
+    curriculum = selectors.curriculum(user=request.user, language=language)
+    questions = [
+        {
+            "question": question,
+            "field": answer_field(question.pk),
+            "selected": selected.get(question.pk),
+            "result": result.for_question(question.pk) if result else None,
+        }
+        for question in lesson.questions.all()
+    ]
+    previous, following = curriculum.neighbours(lesson)
+    course_entry = next(
+        (c for c in curriculum.courses if c.course.slug == lesson.course.slug), None
+    )
+    context = {
+        "title": lesson.title,
+        "lesson": lesson,
+        "course_entry": course_entry,
+        "entry": curriculum.entry_for(lesson),
+        "questions": questions,
+        "result": result,
+        "error": error,
+        "previous": previous,
+        "next": following,
+        "reward": course_reward(),
+        "signup_url": reverse("accounts:signup"),
+    }
+    if request.method == "POST" and request.htmx:
+        # Only the check is swapped; the status line above the lesson updates out of band.
+        context["oob"] = True
+        response = render(request, CHECK_PARTIAL, context)
+    else:
+        context["widget"] = _widget(request, lesson)
+        response = render(request, LESSON_TEMPLATE, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _widget(request: HttpRequest, lesson) -> str:
+    """The worked example's calculator, prefilled from the lesson's front matter.
+
+    Rendered by the ``{% calculator_widget %}`` tag's own function: a template cannot
+    spread a dict of inputs into tag arguments, and the lesson text is never a template.
+    """
+    if not lesson.calculator_slug:
+        return ""
+    return calculator_widget(
+        Context({"request": request}), lesson.calculator_slug, **lesson.calculator_inputs
+    )
+
+
+@require_safe
+def glossary(request: HttpRequest) -> HttpResponse:
+    terms = selectors.glossary_terms(language=selectors.content_language())
+    return render(request, "learn/glossary.html", {"title": _("Glossary"), "terms": terms})
