@@ -163,7 +163,7 @@ def tree(tmp_path) -> ContentTree:
 
 
 @pytest.fixture
-def empty_curriculum(db):
+def empty_curriculum(db, empty_quiz_bank):
     """No curriculum rows (inside this test's transaction): loader tests start clean."""
     LessonProgress.objects.all().delete()
     Lesson.objects.all().delete()
