@@ -9,7 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install migrate lint format check-deploy chromium bench clean
+.PHONY: run test setup install migrate load lint format check-deploy chromium bench clean
 
 # Reinstall whenever the pins change; otherwise this is a no-op.
 $(STAMP): pyproject.toml requirements.lock
@@ -23,7 +23,11 @@ install: $(STAMP)
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
-setup: migrate
+# The curriculum (and, with the quiz, its question bank) from learn/content; idempotent.
+load: migrate
+	$(BIN)/python manage.py learn_load
+
+setup: load
 
 run: setup
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

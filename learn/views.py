@@ -14,6 +14,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from calculators.definitions import DEFINITIONS
 from calculators.templatetags.calculators import calculator_widget
 from learn import selectors
 from learn.forms import answer_field, read_answers
@@ -117,11 +118,14 @@ def _widget(request: HttpRequest, lesson) -> str:
     Rendered by the ``{% calculator_widget %}`` tag's own function: a template cannot
     spread a dict of inputs into tag arguments, and the lesson text is never a template.
     """
-    if not lesson.calculator_slug:
+    definition = DEFINITIONS.get(lesson.calculator_slug)
+    if definition is None:
         return ""
-    return calculator_widget(
-        Context({"request": request}), lesson.calculator_slug, **lesson.calculator_inputs
-    )
+    # Inputs the lesson leaves out are blank - the calculator's defaults, exactly what the
+    # JSON API (and the content test) computes with - not the calculator page's example.
+    prefill = {name: "" for name in definition.field_names}
+    prefill.update(lesson.calculator_inputs)
+    return calculator_widget(Context({"request": request}), lesson.calculator_slug, **prefill)
 
 
 @require_safe
