@@ -88,7 +88,7 @@ def attempt_for_page(*, user, attempt_id: int) -> QuizAttempt | None:
             Prefetch(
                 "questions",
                 queryset=QuizAttemptQuestion.objects.select_related(
-                    "question__lesson__course", "question__topic"
+                    "question__lesson__course", "question__topic__lesson__course"
                 ).order_by("position"),
             )
         )

@@ -22,8 +22,8 @@ RISK_STATEMENT = (
         "owe the loan and its interest after your own money is gone."
     ),
     _(
-        "Margin Lab uses play money, but its rules - margin levels, hourly interest, margin "
-        "calls, liquidation and its fee - are modelled on a real exchange, so the losses "
+        "Margin Lab uses play money, but its rules (margin levels, hourly interest, margin "
+        "calls, liquidation and its fee) are modelled on a real exchange, so the losses "
         "you see here are the losses real money would take."
     ),
 )

@@ -124,11 +124,12 @@ def _attempt(request: HttpRequest, attempt_id: int, *, error=None, posted=None, 
 
 
 def _missed_lessons(items) -> list:
+    """The lessons of the missed topics: opening these lifts the cooldown (cooldown.py)."""
     lessons = {}
     for item in items:
         if item.correct is False:
-            lessons.setdefault(item.question.lesson_id, item.question.lesson)
-    return list(lessons.values())
+            lessons.setdefault(item.question.topic.lesson_id, item.question.topic.lesson)
+    return sorted(lessons.values(), key=lambda lesson: lesson.key)
 
 
 @login_required

@@ -134,3 +134,15 @@ def test_starting_during_the_cooldown_is_refused_on_the_page(
     assert response.status_code == 400
     assert shows(response, "Your next attempt opens in 5 minutes")
     assert QuizAttempt.objects.filter(user=learner).count() == 1
+
+
+def test_the_result_page_lists_the_lessons_that_lift_the_cooldown(
+    quiz_bank, learner, learner_client, frozen
+):
+    failed = fail(learner, now=NOW, wrong=3)
+    page = learner_client.get(reverse("learn:quiz_attempt", args=[failed.pk])).content.decode()
+    reread = page[page.index('<ul class="reread">') :]
+    reread = reread[: reread.index("</ul>")]
+    assert reread.count("<li>") == len(missed_lessons(failed))
+    for lesson in missed_lessons(failed):
+        assert lesson.get_absolute_url() in reread

@@ -140,7 +140,10 @@ def test_a_restored_question_comes_back_from_retirement(bank, learner, settings)
         (question("bad", extra='lesson = "basics/nope"'), "question bad.lesson"),
         (question("lev-1"), "question.id"),
         ('[[question]]\nid = "bad"\ntext = "?"\noptions = ["a", "b"]\nanswer = 0\n', "options"),
-        (question("bad").replace('explanation = "Because bad."', 'explanation = ""'), "explanation"),
+        (
+            question("bad").replace('explanation = "Because bad."', 'explanation = ""'),
+            "explanation",
+        ),
     ],
 )
 def test_a_broken_file_changes_nothing(bank, broken, field):
