@@ -88,8 +88,13 @@ def lesson(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResp
     course_entry = next(
         (c for c in curriculum.courses if c.course.slug == lesson.course.slug), None
     )
+    position = None
+    if course_entry is not None:
+        keys = [item.lesson.key for item in course_entry.lessons]
+        position = keys.index(lesson.key) + 1 if lesson.key in keys else None
     context = {
         "title": lesson.title,
+        "position": position,
         "lesson": lesson,
         "course_entry": course_entry,
         "entry": curriculum.entry_for(lesson),
