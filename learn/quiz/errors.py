@@ -6,6 +6,11 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 
+class AttemptNotFound(Exception):
+    """No such attempt for this learner; another learner's looks the same (a 404, not a
+    QuizError: there is nothing to tell the learner about someone else's attempt)."""
+
+
 class QuizError(Exception):
     message = _("This quiz action is not possible right now.")
 

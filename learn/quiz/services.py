@@ -28,6 +28,7 @@ from learn.quiz.errors import (
     AnswerMissing,
     AttemptAlreadySubmitted,
     AttemptExpired,
+    AttemptNotFound,
     CooldownActive,
     NotPassed,
     QuestionNotDrawn,
@@ -38,10 +39,6 @@ from learn.quiz.errors import (
 from learn.quiz.models import QuizAttempt, QuizAttemptQuestion, QuizQuestion
 from learn.quiz.rules import quiz_rules
 from learn.quiz.statement import RISK_STATEMENT_VERSION
-
-
-class AttemptNotFound(Exception):
-    """No such attempt for this learner (another learner's looks the same: a 404)."""
 
 
 def _new_token(taken: set[str]) -> str:

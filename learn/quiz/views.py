@@ -19,7 +19,7 @@ from accounts.activation import remember_in_session
 from config.ratelimit import RateLimit
 from learn.models import DEFAULT_LANGUAGE
 from learn.quiz import services
-from learn.quiz.errors import QuizError, StatementNotAccepted
+from learn.quiz.errors import AttemptNotFound, QuizError, StatementNotAccepted
 from learn.quiz.forms import StatementForm, posted_answers
 from learn.quiz.rules import quiz_rules
 from learn.quiz.selectors import attempt_for_page, quiz_overview
@@ -151,7 +151,7 @@ def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
         services.attempt_submit(
             user=request.user, attempt_id=attempt_id, answers=answers, now=timezone.now()
         )
-    except services.AttemptNotFound:
+    except AttemptNotFound:
         raise Http404(_("No such attempt.")) from None
     except QuizError as error:
         return _attempt(request, attempt_id, error=error.message, posted=posted, status=REFUSED)
