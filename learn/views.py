@@ -22,6 +22,7 @@ from learn.services import CheckRejected, check_submit, course_reward, lesson_op
 
 LESSON_TEMPLATE = "learn/lesson.html"
 CHECK_PARTIAL = "learn/lesson.html#check"
+INVALID = 422
 
 
 @require_safe
@@ -108,11 +109,14 @@ def lesson(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResp
     }
     if request.method == "POST" and request.htmx:
         # Only the check is swapped; the status line above the lesson updates out of band.
+        # htmx swaps only 2xx answers by default, so a refused check is a 200 fragment.
         context["oob"] = True
         response = render(request, CHECK_PARTIAL, context)
     else:
         context["widget"] = _widget(request, lesson)
-        response = render(request, LESSON_TEMPLATE, context)
+        # A refused submission says so in its status too (as the sandbox's forms do).
+        status = INVALID if error else 200
+        response = render(request, LESSON_TEMPLATE, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
 

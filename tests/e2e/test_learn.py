@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from learn.loader import load_content
 from learn.models import Lesson
-from tests.e2e.conftest import axe_serious_violations
+from tests.e2e.conftest import SCREENSHOT_DIR, axe_serious_violations
 
 PASSWORD = "a-long-unusual-passphrase-42"
 COURSE = "cross-vs-isolated"
@@ -67,7 +67,7 @@ def test_a_learner_finishes_a_course_and_finds_the_reward_in_the_sandbox(
     expect(page.get_by_test_id("check-summary")).to_contain_text("correct. Read the explanations")
     expect(page.get_by_text("Not quite.")).to_be_visible()
     expect(page.get_by_test_id("lesson-complete")).to_have_count(0)
-    screenshot("learn-check-feedback-1280")
+    page.locator("#knowledge-check").screenshot(path=str(SCREENSHOT_DIR / "learn-check-wrong.png"))
 
     answer(page, lessons[0])
     expect(page.get_by_test_id("check-summary")).to_contain_text("This lesson is complete.")
@@ -75,6 +75,7 @@ def test_a_learner_finishes_a_course_and_finds_the_reward_in_the_sandbox(
     expect(page.get_by_test_id("lesson-complete")).to_be_visible()
     expect(page.get_by_test_id("lesson-status")).to_contain_text("1 of 3 lessons complete")
     assert page.evaluate("window.__stillTheSamePage") is True
+    page.locator("main").screenshot(path=str(SCREENSHOT_DIR / "learn-check-complete.png"))
 
     for lesson in lessons[1:]:
         page.get_by_role("link", name=f"{lesson.title} →").click()

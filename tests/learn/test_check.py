@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.utils.html import escape
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from learn.models import CourseCompletion, KnowledgeCheckQuestion, Lesson, LessonProgress
 from learn.services import ANSWER_EVERY_QUESTION, NOT_AN_OPTION, NOT_THIS_LESSON
@@ -88,7 +90,7 @@ def test_it_refuses_tampered_answers_with_a_message_and_no_progress(
 
     response = learner_client.post(URL, answers)
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     html = response.content.decode()
     assert 'data-testid="check-error"' in html
     assert escape(message) in html
@@ -155,3 +157,45 @@ def test_a_retired_lesson_is_still_readable_but_not_in_navigation(learner_client
     assert "no longer part of the course" in html
     course_html = learner_client.get("/learn/leverage-basics/").content.decode()
     assert URL not in course_html
+
+
+def test_a_refused_htmx_check_is_a_200_fragment_with_the_message(learner_client, lesson):
+    response = learner_client.post(URL, {}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert escape(ANSWER_EVERY_QUESTION) in response.content.decode()
+
+
+answer_values = st.one_of(
+    st.integers(min_value=-3, max_value=6).map(str),
+    st.text(max_size=8),
+    st.sampled_from(["", " 1", "1 ", "0x1", "١", "1e0", "99999999999999999999999"]),
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    answers=st.lists(answer_values, min_size=0, max_size=4),
+    extra_name=st.one_of(st.none(), st.text(max_size=10)),
+    htmx=st.booleans(),
+)
+def test_garbage_never_fails_with_a_server_error(
+    learner_client, learner, lesson, answers, extra_name, htmx
+):
+    # Examples share the test's database: start each one without progress.
+    LessonProgress.objects.filter(user=learner).delete()
+    questions = list(lesson.questions.all())
+    data = {f"answer-{q.pk}": value for q, value in zip(questions, answers, strict=False)}
+    if extra_name is not None:
+        data[f"answer-{extra_name}"] = "0"
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    response = learner_client.post(URL, data, headers=headers)
+
+    assert response.status_code in (200, 422)
+    completed = LessonProgress.objects.filter(user=learner, completed_at__isnull=False).exists()
+    # Only exactly the right answers, nothing more, complete the lesson.
+    assert completed == (data == correct_answers(lesson))
