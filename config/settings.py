@@ -266,3 +266,14 @@ LOGGING = {
 MARKET_SEED = env_int("MARKET_SEED", 20241)
 # Routes a bare "hello" view for bench/calculators.py's baseline; never on in a deployment.
 BENCH_HELLO = env_bool("BENCH_HELLO", False)
+
+# --- Margin quiz (SPEC §4; learn/quiz/) ------------------------------------------
+# Pages state these numbers by reading them from here, never by restating them.
+QUIZ_QUESTIONS_PER_ATTEMPT = env_int("QUIZ_QUESTIONS_PER_ATTEMPT", 12)
+# Correct answers needed to pass; the default is all of them.
+QUIZ_PASS_MARK = env_int("QUIZ_PASS_MARK", QUIZ_QUESTIONS_PER_ATTEMPT)
+QUIZ_ATTEMPT_MINUTES = env_int("QUIZ_ATTEMPT_MINUTES", 30)
+QUIZ_COOLDOWN_MINUTES = env_int("QUIZ_COOLDOWN_MINUTES", 5)
+# Starts and submissions per learner per window (cache-backed, config/ratelimit.py).
+QUIZ_RATE_LIMIT = env_int("QUIZ_RATE_LIMIT", 10)
+QUIZ_RATE_WINDOW_SECONDS = env_int("QUIZ_RATE_WINDOW_SECONDS", 10 * 60)

@@ -95,3 +95,7 @@ class CourseCompletionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+# The margin quiz registers its own models (attempts, bank) in learn/quiz/admin.py.
+import learn.quiz.admin  # noqa: E402,F401

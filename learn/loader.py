@@ -32,6 +32,7 @@ from django.utils import timezone
 from learn import parsing
 from learn.models import Course, GlossaryTerm, KnowledgeCheckQuestion, Lesson
 from learn.parsing import ParsedLanguage, read_language
+from learn.quiz.loader import step_quiz_bank
 from learn.rendering import TermLink, render_markdown
 
 DEFAULT_LANGUAGE_DIR = "en"
@@ -271,8 +272,8 @@ def step_glossary(*, parsed: ParsedLanguage, root: Path, report: LoadReport, now
         report.deleted.extend(f"glossary {language}:{term.slug}" for term in stale)
 
 
-# The quiz bank adds its step here (after the lessons it refers to exist).
-STEPS: list[Step] = [step_courses_and_lessons, step_glossary]
+# The quiz bank's step runs last: its questions name the lessons they come from.
+STEPS: list[Step] = [step_courses_and_lessons, step_glossary, step_quiz_bank]
 
 
 def language_roots(root: Path) -> list[Path]:

@@ -187,3 +187,13 @@ class CourseCompletion(models.Model):
     @property
     def reward_paid(self) -> bool:
         return self.reward_paid_at is not None
+
+
+# The margin quiz's models live in learn/quiz/models.py; importing them here registers
+# them with the app when Django loads learn.models.
+from learn.quiz.models import (  # noqa: E402,F401
+    QuizAttempt,
+    QuizAttemptQuestion,
+    QuizQuestion,
+    QuizTopic,
+)

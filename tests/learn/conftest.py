@@ -163,7 +163,7 @@ def tree(tmp_path) -> ContentTree:
 
 
 @pytest.fixture
-def empty_curriculum(db):
+def empty_curriculum(db, empty_quiz_bank):
     """No curriculum rows (inside this test's transaction): loader tests start clean."""
     LessonProgress.objects.all().delete()
     Lesson.objects.all().delete()
@@ -185,3 +185,23 @@ def reward_transactions(user):
     from sandbox.models import LedgerTransaction, TransactionKind
 
     return LedgerTransaction.objects.filter(account__user=user, kind=TransactionKind.REWARD)
+
+
+# --- the margin quiz ------------------------------------------------------------------
+
+
+@pytest.fixture
+def empty_quiz_bank(db):
+    """No quiz rows (inside this test's transaction), whatever the real bank holds."""
+    from learn.quiz.models import QuizQuestion, QuizTopic
+
+    QuizQuestion.objects.all().delete()
+    QuizTopic.objects.all().delete()
+
+
+@pytest.fixture
+def quiz_bank(empty_quiz_bank):
+    """Ten core topics (the real slugs) with five made-up questions each (50 questions)."""
+    from tests.learn.quiz_factories import build_bank
+
+    return build_bank()

@@ -11,7 +11,10 @@ from learn.parsing import ContentError
 
 
 class Command(BaseCommand):
-    help = "Load courses, lessons, knowledge checks and the glossary from learn/content/."
+    help = (
+        "Load courses, lessons, knowledge checks, the glossary and the quiz bank "
+        "from learn/content/."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
