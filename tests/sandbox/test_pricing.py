@@ -7,6 +7,7 @@ on every machine, forever. The pinned values below guard that.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -93,6 +94,76 @@ def test_it_keeps_the_pinned_prices():
     assert index_price("BTCUSDT", 0) == Decimal("93259.02")
     assert path_price("ETHUSDT", 500_000) == Decimal("2487.37")
     assert path_price("USDCUSDT", 0) == Decimal("1.0003")
+
+
+# Fingerprints of long stretches, taken before the batch API was made faster: any
+# change to the walk, the venues, the index rule or the scenario overlay shows here.
+FINGERPRINTS = {
+    "BTCUSDT": (
+        "6526da760e824762",
+        "0409b478ba2ae9f7",
+        "e55d87b6a6f817de",
+        "30ada10c0e31f416",
+        "88a0447f6340b2f7",
+        "ef0f3e6ee4d1899f",
+    ),
+    "ETHUSDT": (
+        "b9551c2b65bb0e44",
+        "8636c9026bfa635b",
+        "9ba8d945d19fcbb6",
+        "7be2b9c7ba142491",
+        "d0249721b1888d15",
+        "94e84ce153172958",
+    ),
+    "BNBUSDT": (
+        "6aa9d636b3070d3e",
+        "7ed9e617abea5e16",
+        "ead9a6e1612e2def",
+        "fec70fd8ab5e5fd8",
+        "efb489f9c829f87e",
+        "271ccdf99a35d2ae",
+    ),
+    "USDCUSDT": (
+        "c31353c7b6ddcf9f",
+        "1c605fb1b781c3fc",
+        "9c6ca414c94c7a74",
+        "2e1c7ca8b1dc09d0",
+        "1bcdfa9b556b570f",
+        "2cb59e7ef8cc01c3",
+    ),
+}
+
+
+def _digest(values) -> str:
+    return hashlib.sha256("\n".join(map(str, values)).encode()).hexdigest()[:16]
+
+
+def many_events(symbol: str) -> list[ScenarioEvent]:
+    """201 events: overlapping ramps, instant gaps, rises and falls, all finished by 610,000."""
+    events = [
+        ScenarioEvent(symbol, 600_000 + 37 * k, (k * 13) % 90, Decimal(((k * 7) % 11) - 5) / 2)
+        for k in range(200)
+    ]
+    events.append(ScenarioEvent(symbol, 610_000, 0, Decimal("-12.5")))
+    return events
+
+
+@pytest.mark.parametrize("symbol", SYMBOLS)
+def test_long_stretches_keep_their_pinned_fingerprints(symbol):
+    events = many_events(symbol)
+    got = (
+        _digest(index_prices(symbol, 580_000, 580_000 + WEEK)),
+        _digest(path_prices(symbol, -3_000, 7_080)),
+        _digest(index_prices(symbol, 599_000, 599_000 + 2 * WEEK, events)),
+        _digest(index_prices(symbol, 0, 5_000, seed=7)),
+        _digest(
+            (q.name, q.price, q.volume, q.weight, q.excluded)
+            for t in range(1_000_000, 1_004_096, 7)
+            for q in venue_quotes(symbol, t)
+        ),
+        _digest(index_price(symbol, t, events) for t in range(599_990, 620_000, 97)),
+    )
+    assert got == FINGERPRINTS[symbol]
 
 
 def test_it_reproduces_any_past_minute_after_other_work():
