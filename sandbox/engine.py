@@ -13,8 +13,9 @@ Between two things happening, an account's holdings do not change, so the engine
 not visit every minute. Each rule (``Rule``) says when it next needs to act
 (``next_minute``); the loop jumps to the earliest of those minutes, lets every rule due
 then act (``apply``) in the order of ``RULES``, and asks again. Prices come from the
-batch API (``pricing.index_prices``, a few µs a minute), computed once per catch-up and
-only for the symbols a rule asks for. An account with nothing open costs no price work.
+shared cache: ``CatchUp.first_minute`` rules hours out with their lowest/highest index
+(``Market.hour_extremes``) and prices minute by minute only the hours that reach the
+level. An account with nothing open costs no price work.
 
 Extension points (next issue: Cross Margin)
 -------------------------------------------
@@ -23,10 +24,11 @@ Add a ``Rule`` to ``RULES``, in the order rules should act within one minute:
 - ``HourlyInterest``: ``next_minute`` = the next hour boundary while a loan is open
   (``minute % 60 == 0``); ``apply`` posts one hour of interest (SPEC §6.5).
 - ``MarginWatch``: with debt, compute the first minute in the window at which the
-  margin level (from ``run.prices``) reaches the alert / margin-call / liquidation level
-  for the *current* holdings; ``apply`` raises the margin call, runs auto top-up, or
-  liquidates at that minute's index price. Any rule that changes holdings calls
-  ``run.holdings_changed(minute)`` so such rules recompute from the next minute.
+  margin level (hour extremes, then ``market.index_ticks``) reaches the alert /
+  margin-call / liquidation level for the *current* holdings; ``apply`` raises the
+  margin call, runs auto top-up, or liquidates at that minute's index price. Any rule
+  that changes holdings calls ``run.holdings_changed(minute)`` so such rules recompute
+  from the next minute.
 - Liquidation must come after fills and interest of the same minute.
 
 Every rule runs inside the caller's transaction with the account lock held.
@@ -51,7 +53,7 @@ from config.formatting import format_amount
 from config.formatting import format_money as money
 from sandbox import pricing
 from sandbox.ledger import LedgerError, balances_of, ledger_post, move, system_accounts
-from sandbox.market import Market, datetime_of, load_market
+from sandbox.market import Market, load_market
 from sandbox.models import (
     SYMBOL_ASSETS,
     Account,
@@ -66,6 +68,7 @@ from sandbox.models import (
     TransactionKind,
     Wallet,
 )
+from sandbox.pricing import datetime_of
 
 EIGHT_PLACES = Decimal("1E-8")
 # Enough digits that a division is exact to well past the 8 places we keep.
@@ -73,6 +76,7 @@ DIVISION = Context(prec=50, rounding=ROUND_HALF_EVEN)
 # Prices for a catch-up are computed a week at a time, so a learner back after months
 # does not hold a year of prices in memory.
 CHUNK_MINUTES = 7 * 24 * 60
+HOUR = pricing.MINUTES_PER_HOUR
 
 BNB_FALLBACK_NOTE = (
     "Not enough BNB in your Spot wallet to pay the fee in BNB, so the normal 0.1% fee "
@@ -403,24 +407,56 @@ class CatchUp:
     start: int
     end: int
     fills: list[Fill] = field(default_factory=list)
-    _prices: dict[str, list[Decimal]] = field(default_factory=dict)
+    # Per symbol: (lowest, highest) index ticks of each hour the run touches, from the
+    # shared cache; and the minute-by-minute ticks of hours a scan had to look into.
+    _extremes: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    _hour_ticks: dict[tuple[str, int], list[int]] = field(default_factory=dict)
 
     @property
     def account(self) -> Account:
         return self.session.account
 
-    def prices(self, symbol: str) -> list[Decimal]:
-        """Index prices of ``symbol`` for every minute of the run (position 0 = start)."""
-        if symbol not in self._prices:
-            self._prices[symbol] = self.session.market.index_prices(
-                symbol, self.start, self.end + 1
-            )
-        return self._prices[symbol]
-
     def price(self, symbol: str, minute: int) -> Decimal:
-        if self.start <= minute <= self.end:
-            return self.prices(symbol)[minute - self.start]
         return self.session.market.index_price(symbol, minute)
+
+    def first_minute(
+        self,
+        symbol: str,
+        *,
+        after: int,
+        at_most: Decimal | None = None,
+        at_least: Decimal | None = None,
+    ) -> int | None:
+        """The first minute in (after, end] whose index is ≤ ``at_most`` or ≥ ``at_least``.
+
+        Only hours whose lowest/highest index reaches the level are priced minute by
+        minute; every other hour is ruled out by two numbers from the shared cache.
+        """
+        first = max(self.start, after + 1)
+        if first > self.end:
+            return None
+        below = pricing.ticks_at_most(symbol, at_most) if at_most is not None else None
+        above = pricing.ticks_at_least(symbol, at_least) if at_least is not None else None
+        run_hour = self.start // HOUR
+        extremes = self._extremes.get(symbol)
+        if extremes is None:
+            extremes = self._extremes[symbol] = self.session.market.hour_extremes(
+                symbol, run_hour, self.end // HOUR + 1
+            )
+        for hour in range(first // HOUR, self.end // HOUR + 1):
+            low, high = extremes[hour - run_hour]
+            if not ((below is not None and low <= below) or (above is not None and high >= above)):
+                continue
+            ticks = self._hour_ticks.get((symbol, hour))
+            if ticks is None:
+                ticks = self._hour_ticks[symbol, hour] = self.session.market.index_ticks(
+                    symbol, hour * HOUR, (hour + 1) * HOUR
+                )
+            for minute in range(max(first, hour * HOUR), min(self.end, hour * HOUR + HOUR - 1) + 1):
+                tick = ticks[minute - hour * HOUR]
+                if (below is not None and tick <= below) or (above is not None and tick >= above):
+                    return minute
+        return None
 
     def holdings_changed(self, minute: int) -> None:
         """Hook for rules that depend on holdings (margin level); nothing needs it yet."""
@@ -450,36 +486,24 @@ class LimitOrderFills:
         self.pending: list[tuple[int, int, Order]] = []
 
     def prepare(self, run: CatchUp) -> None:
-        orders = list(
-            Order.objects.filter(
-                account=run.account,
-                season=run.account.season,
-                status=OrderStatus.OPEN,
-                order_type=OrderType.LIMIT,
-                wallet=Wallet.SPOT,
-            ).order_by("id")
-        )
-        extremes: dict[str, tuple[Decimal, Decimal]] = {}
+        orders = Order.objects.filter(
+            account=run.account,
+            season=run.account.season,
+            status=OrderStatus.OPEN,
+            order_type=OrderType.LIMIT,
+            wallet=Wallet.SPOT,
+        ).order_by("id")
         pending = []
         for order in orders:
-            prices = run.prices(order.symbol)
-            if order.symbol not in extremes:
-                extremes[order.symbol] = (min(prices), max(prices))
-            low, high = extremes[order.symbol]
-            limit = order.limit_price
-            # Most resting orders sit away from the market: one min()/max() (C speed)
-            # rules them out without a Python loop over the week.
-            if (order.side == OrderSide.BUY and low > limit) or (
-                order.side == OrderSide.SELL and high < limit
-            ):
-                continue
-            first = max(0, order.placed_minute + 1 - run.start)
-            if order.side == OrderSide.BUY:
-                hit = next((i for i in range(first, len(prices)) if prices[i] <= limit), None)
-            else:
-                hit = next((i for i in range(first, len(prices)) if prices[i] >= limit), None)
+            is_buy = order.side == OrderSide.BUY
+            hit = run.first_minute(
+                order.symbol,
+                after=order.placed_minute,
+                at_most=order.limit_price if is_buy else None,
+                at_least=None if is_buy else order.limit_price,
+            )
             if hit is not None:
-                pending.append((run.start + hit, order.pk, order))
+                pending.append((hit, order.pk, order))
         # Minute order; within a minute, the order placed first fills first.
         self.pending = sorted(pending, key=lambda item: (item[0], item[1]))
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from calculators.formulas import quantize8
 from sandbox import pricing
 from sandbox.engine import divide
-from sandbox.market import Market, datetime_of, load_market, minute_of
+from sandbox.market import Market, load_market
 from sandbox.models import (
     ASSET_SYMBOL,
     SYMBOL_ASSETS,
@@ -33,6 +33,7 @@ from sandbox.models import (
     TransactionKind,
     Wallet,
 )
+from sandbox.pricing import datetime_of, minute_of
 from sandbox.services import sandbox_now
 
 ZERO = Decimal(0)

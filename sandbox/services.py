@@ -51,7 +51,6 @@ from sandbox.ledger import (
     open_season,
     system_accounts,
 )
-from sandbox.market import datetime_of, minute_of
 from sandbox.models import (
     SYMBOL_ASSETS,
     Account,
@@ -68,6 +67,7 @@ from sandbox.models import (
     TransactionKind,
     Wallet,
 )
+from sandbox.pricing import datetime_of, minute_of
 
 STARTING_BALANCE = Decimal("10000")
 STARTING_ASSET = Asset.USDT

@@ -11,7 +11,6 @@ from django.db.models import F, ProtectedError
 from sandbox import services
 from sandbox.errors import InsufficientBalance
 from sandbox.ledger import LedgerError, Leg, balances_of, ledger_post, move, system_accounts
-from sandbox.market import datetime_of
 from sandbox.models import (
     Account,
     AppendOnlyError,
@@ -21,6 +20,7 @@ from sandbox.models import (
     Posting,
     TransactionKind,
 )
+from sandbox.pricing import datetime_of
 from tests.sandbox.factories import NOW, key
 
 MINUTE = 29_000_000
