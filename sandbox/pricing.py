@@ -687,6 +687,15 @@ class _Overlay:
     def span_of(self, minute: int) -> int:
         return bisect_right(self.bounds, minute) - 1
 
+    def constant_over(self, start: int, end: int) -> Fraction | None:
+        """The factor if it is the same for every minute of [start, end), else None."""
+        span = self.span_of(start)
+        if span + 1 < len(self.bounds) and self.bounds[span + 1] < end:
+            return None
+        if span < 0:
+            return Fraction(1)
+        return None if self.ramps[span] else self.done[span]
+
     def factor(self, span: int, minute: int) -> Fraction:
         product = self.done[span]
         for event in self.ramps[span]:
@@ -806,6 +815,9 @@ class _VenueTables:
     volume: tuple[tuple[int, ...], ...]
     jitter: int
     spike: int
+    # (1e7 + lowest deviation, 1e7 + highest deviation) over every venue's table: what
+    # an ordinary minute's venue prices can be multiplied by.
+    ordinary_range: tuple[int, int]
 
 
 @lru_cache(maxsize=64)
@@ -823,7 +835,8 @@ def _venue_tables(seed: int, symbol: str) -> _VenueTables:
         typical = _round_int(spec.volume_per_minute * share * 10**_VOLUME_PLACES)
         volume.append(tuple(typical * (128 + f) // 256 for f in range(256)))
     multiplier = tuple(tuple(_DEV_ONE + d for d in row) for row in deviation)
-    return _VenueTables(deviation, multiplier, bias, tuple(volume), jitter, spike)
+    ordinary_range = (min(map(min, multiplier)), max(map(max, multiplier)))
+    return _VenueTables(deviation, multiplier, bias, tuple(volume), jitter, spike, ordinary_range)
 
 
 def _venue_minute(
@@ -1033,6 +1046,11 @@ def _path_ticks_range(
     if start == end:
         return []
     xs = _log_range(m, _streams(_check_seed(seed), symbol), start, end)
+    return _paths_from_logs(m, xs, overlay, start)
+
+
+def _paths_from_logs(m: _Model, xs: list[int], overlay: _Overlay, start: int) -> list[int]:
+    """Path ticks of minutes start, start + 1, ... from their log-prices, events applied."""
     # _path_ticks inlined, with the same exact integer product regrouped as
     # (base * A) * (B * C) * (1 + lo): this line runs once per minute of every scan.
     base = m.base_ticks
@@ -1070,8 +1088,12 @@ def _index_ticks_range(
     paths = _path_ticks_range(symbol, start, end, events, seed)
     if not paths:
         return []
-    tables = _venue_tables(seed, symbol)
     words = _venue_words_range(_streams(seed, symbol).venues, start, end)
+    return _index_from_paths(_venue_tables(seed, symbol), paths, words)
+
+
+def _index_from_paths(tables: _VenueTables, paths: list[int], words: Sequence[int]) -> list[int]:
+    """Index ticks of consecutive minutes from their path ticks and venue words."""
     # The ordinary minute (no spike, no glitch) is _venue_minute + _index_ticks inlined.
     d0, d1, d2 = tables.multiplier
     v0s, v1s, v2s = tables.volume
@@ -1167,16 +1189,96 @@ def hour_extremes(
 
     Hour h is minutes 60·h … 60·h + 59. A scan that looks for a price crossing a level
     can skip every hour whose range does not reach it; the Django side keeps these
-    per hour in the shared cache (``sandbox.market``).
+    per hour in the shared cache (``sandbox.market``). Exactly the min and max of
+    ``index_ticks`` over each hour, found without pricing most minutes (see
+    ``_extremes_of_hour``).
     """
-    ticks = _index_ticks_range(
-        symbol, first_hour * MINUTES_PER_HOUR, end_hour * MINUTES_PER_HOUR, events, seed
-    )
+    m = _model(symbol)
+    start, end = first_hour * MINUTES_PER_HOUR, end_hour * MINUTES_PER_HOUR
+    _check_range(start, end)
+    overlay = _overlay(symbol, events)
+    if start == end:
+        return []
+    streams = _streams(_check_seed(seed), symbol)
+    tables = _venue_tables(seed, symbol)
+    xs = _log_range(m, streams, start, end)
+    words = _venue_words_range(streams.venues, start, end)
     out = []
-    for i in range(0, len(ticks), MINUTES_PER_HOUR):
-        hour = ticks[i : i + MINUTES_PER_HOUR]
-        out.append((min(hour), max(hour)))
+    for i in range(0, end - start, MINUTES_PER_HOUR):
+        j = i + MINUTES_PER_HOUR
+        factor = overlay.constant_over(start + i, start + j)
+        if factor is None:  # an event ramps during this hour: price every minute
+            ticks = _index_from_paths(
+                tables, _paths_from_logs(m, xs[i:j], overlay, start + i), words[2 * i : 2 * j]
+            )
+            out.append((min(ticks), max(ticks)))
+        else:
+            out.append(_extremes_of_hour(m, tables, xs[i:j], words[2 * i : 2 * j], factor))
     return out
+
+
+def _extremes_of_hour(
+    m: _Model, tables: _VenueTables, xs: list[int], words: Sequence[int], factor: Fraction
+) -> tuple[int, int]:
+    """Lowest and highest index of some minutes with one event factor, pricing few of them.
+
+    On an ordinary minute (no spike, no glitch) every venue price lies in
+    [path·(1 + lowest deviation), path·(1 + highest deviation)] (each rounded as the
+    venue rounds), and the index, a rounded weighted mean of those prices, lies in that
+    range too. The path price never falls when the log-price rises (exp, the tick
+    rounding, the cap and a constant event factor all keep order). So, visiting minutes
+    from the lowest log-price up, once a minute's lower bound is no lower than the
+    lowest index found, no later minute can be lower; the same from the top for the
+    highest. Spikes and glitches follow other rules and are always priced.
+    """
+    one, half = _DEV_ONE, _DEV_ONE >> 1
+    low_mult, high_mult = tables.ordinary_range
+    d0, d1, d2 = tables.multiplier
+    v0s, v1s, v2s = tables.volume
+    scale = factor != 1
+    num, den = factor.numerator, factor.denominator
+
+    def path_of(x: int) -> int:
+        ticks = _path_ticks(m, x)
+        return _scale_half_even(ticks, num, den) if scale else ticks
+
+    def ordinary_index(path: int, w1: int) -> int:
+        # The ordinary-minute branch of _index_from_paths, for one minute.
+        v0, v1, v2 = v0s[(w1 >> 30) & 255], v1s[(w1 >> 38) & 255], v2s[(w1 >> 46) & 255]
+        total = v0 + v1 + v2
+        q, r = divmod(
+            (path * d0[w1 & 1023] + half) // one * v0
+            + (path * d1[(w1 >> 10) & 1023] + half) // one * v1
+            + (path * d2[(w1 >> 20) & 1023] + half) // one * v2,
+            total,
+        )
+        r <<= 1
+        return q + 1 if r > total or (r == total and q & 1) else q
+
+    w1s, w2s = words[0::2], words[1::2]
+    low = high = None
+    for i, w2 in enumerate(w2s):
+        if w2 & 4095 < _SPIKE_CODES:
+            q = _index_ticks(*_venue_minute(tables, path_of(xs[i]), w1s[i], w2))
+            low = q if low is None or q < low else low
+            high = q if high is None or q > high else high
+    order = sorted(range(len(xs)), key=xs.__getitem__)
+    for i in order:  # from the lowest log-price up
+        path = path_of(xs[i])
+        if low is not None and (path * low_mult + half) // one >= low:
+            break
+        if w2s[i] & 4095 >= _SPIKE_CODES:
+            q = ordinary_index(path, w1s[i])
+            low = q if low is None or q < low else low
+            high = q if high is None or q > high else high
+    for i in reversed(order):  # from the highest log-price down
+        path = path_of(xs[i])
+        if (path * high_mult + half) // one <= high:
+            break
+        if w2s[i] & 4095 >= _SPIKE_CODES:
+            q = ordinary_index(path, w1s[i])
+            high = q if q > high else high
+    return low, high
 
 
 def series(
