@@ -21,11 +21,18 @@ Public API (price functions take the market seed as the keyword ``seed=``, defau
     weighted_index(quotes, *, tick=None) -> IndexResult            the index rule, pure
     index_price(symbol, minute, events=()) -> Decimal              what the sandbox values on
     index_prices(symbol, start_minute, end_minute, events=()) -> list[Decimal]
+    index_ticks(symbol, start_minute, end_minute, events=()) -> list[int]   for scans
+    hour_extremes(symbol, first_hour, end_hour, events=()) -> list[(low, high)]  in ticks
+    price_of_ticks(symbol, ticks) -> Decimal
+    ticks_at_most(symbol, price) / ticks_at_least(symbol, price) -> int    limits as ticks
     series(symbol, start_minute, end_minute, step, events=()) -> list[(minute, Decimal)]
+    MODEL_VERSION, MINUTES_PER_HOUR
     clear_caches()                            empty the in-process caches (benchmarks)
 
-Ranges are half-open (``end_minute`` excluded). The batch functions return exactly
-what the one-minute functions return, only much faster (about 2 µs a minute).
+Ranges are half-open (``end_minute`` excluded); hour h is minutes 60·h … 60·h + 59. The
+batch functions return exactly what the one-minute functions return, only much faster
+(about 3 µs a minute for ``index_ticks``; ``hour_extremes`` prices only the few minutes
+of each hour that can be its lowest or highest, about 2 µs a minute overall).
 
 How a price is made
 -------------------
@@ -72,7 +79,9 @@ How a price is made
    slides linearly from 1 at ``start_minute`` to ``1 + move_percent/100`` at
    ``start_minute + duration_minutes`` and stays there; several events multiply. The
    evented price is the un-evented path price times that exact fraction, rounded to the
-   tick (half to even), so "-30% over two hours" is exactly ×0.7 at the end.
+   tick (half to even), so "-30% over two hours" is exactly ×0.7 at the end. Events
+   that have ended fold into one constant factor (``_Overlay``): a minute after 200
+   finished events costs one multiplication, and gets the very same Fraction.
 
 6. **Venues and the index.** Three simulated venues quote each symbol: the path price
    plus a small per-minute deviation (a few basis points, a standing bias per venue,
@@ -108,6 +117,8 @@ from calculators import instruments
 __all__ = [
     "DEFAULT_SEED",
     "EPOCH",
+    "MINUTES_PER_HOUR",
+    "MODEL_VERSION",
     "OUTLIER_PERCENT",
     "SPECS",
     "SYMBOLS",
@@ -118,14 +129,19 @@ __all__ = [
     "VenueQuote",
     "clear_caches",
     "datetime_of",
+    "hour_extremes",
     "index_price",
     "index_prices",
+    "index_ticks",
     "minute_of",
     "path_price",
     "path_prices",
+    "price_of_ticks",
     "scenario_multiplier",
     "series",
     "tick_size",
+    "ticks_at_least",
+    "ticks_at_most",
     "venue_quotes",
     "weighted_index",
 ]

@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from calculators import instruments
 from sandbox import pricing
 from sandbox.pricing import (
     DEFAULT_SEED,
@@ -31,14 +32,19 @@ from sandbox.pricing import (
     ScenarioEvent,
     VenueQuote,
     datetime_of,
+    hour_extremes,
     index_price,
     index_prices,
+    index_ticks,
     minute_of,
     path_price,
     path_prices,
+    price_of_ticks,
     scenario_multiplier,
     series,
     tick_size,
+    ticks_at_least,
+    ticks_at_most,
     venue_quotes,
     weighted_index,
 )
@@ -309,6 +315,69 @@ def test_ticks():
     assert tick_size("USDCUSDT") == Decimal("0.0001")
 
 
+def test_ticks_come_from_the_one_instrument_declaration():
+    assert SYMBOLS == instruments.SYMBOLS
+    for symbol in SYMBOLS:
+        assert tick_size(symbol) == instruments.instrument(symbol).tick
+
+
+# --- scans in whole ticks -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("symbol", SYMBOLS)
+def test_index_ticks_are_the_index_prices_in_ticks(symbol):
+    start = 123_457
+    ticks = index_ticks(symbol, start, start + DAY)
+    prices = index_prices(symbol, start, start + DAY)
+    assert all(isinstance(t, int) for t in ticks)
+    assert [price_of_ticks(symbol, t) for t in ticks] == prices
+
+
+def test_limits_become_integer_bounds():
+    assert ticks_at_most("BTCUSDT", Decimal("100.00")) == 10_000
+    assert ticks_at_least("BTCUSDT", Decimal("100.00")) == 10_000
+    # Off the tick: "index <= 100.005" holds for 100.00 but not 100.01, and the other way.
+    assert ticks_at_most("BTCUSDT", Decimal("100.005")) == 10_000
+    assert ticks_at_least("BTCUSDT", Decimal("100.005")) == 10_001
+    assert ticks_at_most("USDCUSDT", Decimal("0.99995")) == 9_999
+    assert ticks_at_least("USDCUSDT", Decimal("0.99995")) == 10_000
+
+
+def _brute_extremes(symbol, first_hour, end_hour, events=(), seed=DEFAULT_SEED):
+    ticks = index_ticks(symbol, first_hour * 60, end_hour * 60, events, seed=seed)
+    return [(min(ticks[i : i + 60]), max(ticks[i : i + 60])) for i in range(0, len(ticks), 60)]
+
+
+@pytest.mark.parametrize("symbol", SYMBOLS)
+def test_hour_extremes_are_each_hours_lowest_and_highest_index(symbol):
+    first = 9_000
+    assert hour_extremes(symbol, first, first + 7 * 24) == _brute_extremes(
+        symbol, first, first + 7 * 24
+    )
+    assert hour_extremes(symbol, first, first) == []
+
+
+@pure
+@given(
+    symbol=st.sampled_from(SYMBOLS),
+    first=st.integers(-(10**6), 10**6),
+    hours=st.integers(1, 30),
+    seed=st.sampled_from([DEFAULT_SEED, 1, 77]),
+    moves=st.lists(
+        st.tuples(st.integers(-2_000, 2_000), st.integers(0, 300), st.integers(-900, 900)),
+        max_size=4,
+    ),
+)
+def test_hour_extremes_match_a_minute_by_minute_scan(symbol, first, hours, seed, moves):
+    # Events that ramp inside the hours, end before them, or start after them.
+    events = [
+        ScenarioEvent(symbol, first * 60 + offset, duration, Decimal(move) / 10)
+        for offset, duration, move in moves
+    ]
+    got = hour_extremes(symbol, first, first + hours, events, seed=seed)
+    assert got == _brute_extremes(symbol, first, first + hours, events, seed)
+
+
 @pure
 @given(symbol=st.sampled_from(SYMBOLS), minute=st.integers(-(10**9), 10**9))
 def test_the_index_stays_near_the_path_and_on_tick(symbol, minute):
@@ -357,6 +426,33 @@ def test_an_event_with_no_duration_is_a_gap():
     gap = ScenarioEvent("ETHUSDT", 5_000, 0, Decimal(-20))
     assert path_price("ETHUSDT", 4_999, [gap]) == path_price("ETHUSDT", 4_999)
     assert path_price("ETHUSDT", 5_000, [gap]) == _scaled("ETHUSDT", 5_000, Decimal("0.8"))
+
+
+def _unfolded_path(symbol: str, minute: int, events) -> Decimal:
+    """The evented path the slow, obvious way: every event's factor, multiplied in turn."""
+    factor = Fraction(1)
+    for event in events:
+        if event.symbol == symbol:
+            factor *= event.multiplier_at(minute)
+    exact = Fraction(path_price(symbol, minute)) * factor
+    in_ticks = exact / Fraction(tick_size(symbol))
+    rounded = round(in_ticks)  # Fraction rounds half to even
+    return Decimal(rounded) * tick_size(symbol)
+
+
+def test_finished_events_fold_into_one_factor_without_changing_a_price():
+    events = many_events("BTCUSDT")  # all finished by minute 610,000
+    week = range(611_000, 611_000 + WEEK, 37)
+    assert [path_price("BTCUSDT", t, events) for t in week] == [
+        _unfolded_path("BTCUSDT", t, events) for t in week
+    ]
+    folded = path_prices("BTCUSDT", 611_000, 611_000 + WEEK, events)
+    assert folded[::37] == [_unfolded_path("BTCUSDT", t, events) for t in week]
+    # Across the ramps too, where events overlap.
+    ramps = range(599_990, 610_010, 7)
+    assert [path_price("BTCUSDT", t, events) for t in ramps] == [
+        _unfolded_path("BTCUSDT", t, events) for t in ramps
+    ]
 
 
 def test_the_index_follows_the_crash():
