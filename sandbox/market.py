@@ -25,9 +25,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db.models import Max
 
 from sandbox import pricing
-from sandbox.models import ASSET_SYMBOL, Asset, ScenarioEvent
+from sandbox.models import ASSET_SYMBOL, Account, Asset, ScenarioEvent
 
 ONE = Decimal(1)
 HOUR = pricing.MINUTES_PER_HOUR
@@ -164,3 +165,14 @@ def load_market(symbols: Sequence[str] | None = None) -> Market:
         rows = rows.filter(symbol__in=list(symbols))
     events = tuple(to_pricing_event(row) for row in rows.order_by("start", "id"))
     return Market(events=events, seed=settings.MARKET_SEED)
+
+
+def last_lived_minute() -> int | None:
+    """The latest market minute any learner's account has evaluated (None: no account yet).
+
+    Every price up to it has been lived through by someone, so a scenario event may only
+    start after it (SPEC §6.3): prices an account has seen never change.
+    """
+    return Account.objects.filter(user__isnull=False).aggregate(latest=Max("evaluated_minute"))[
+        "latest"
+    ]
