@@ -8,11 +8,11 @@ worker (SPEC §9).
 
 What scans need about a stretch of time - the lowest and highest index of each hour -
 is computed once and kept in Django's cache, shared by every process and account
-(SPEC §6.4): ``Market.hour_extremes``. An entry's key names everything its value depends
-on (model version, seed, symbol, hour, and a digest of the symbol's events that start
-before the hour ends), so nothing is ever invalidated by hand: a new, changed or
-deactivated event gives the hours from its start on new keys, and the hours before it
-keep theirs. Stale entries simply expire.
+(SPEC §6.4): ``Market.hour_extremes``. An hour's entry is identified by everything its
+value depends on (model version, seed, symbol, hour, and a digest of the symbol's
+events that start before the hour ends), so nothing is ever invalidated by hand: a new,
+changed or deactivated event gives the hours from its start on new versions, and the
+hours before it keep theirs. Stale entries are replaced or simply expire.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from sandbox.models import ASSET_SYMBOL, Account, Asset, ScenarioEvent
 
 ONE = Decimal(1)
 HOUR = pricing.MINUTES_PER_HOUR
+HOURS_PER_DAY = 24
+_EMPTY_DAY = (None,) * HOURS_PER_DAY
 # The cache alias for price facts when the project defines one (a local-memory cache
 # sized for them, so they never push rate-limit counters out of "default"); otherwise
 # the default cache.
@@ -122,8 +124,16 @@ class Market:
         """(lowest, highest) index in ticks of each hour in [first_hour, end_hour).
 
         Hour h is minutes 60·h … 60·h + 59 (``pricing.hour_extremes``). Read from the
-        shared cache; the hours nobody has priced yet are computed (in runs of
-        consecutive hours) and stored for every other process and account.
+        shared cache; the hours nobody has priced yet under these events are computed
+        (in runs of consecutive hours) and stored for every other process and account.
+
+        Each hour's entry is identified by (model version, seed, symbol, hour, version of
+        the symbol's events that start before the hour ends). The entries of one day
+        travel together in one cache value (a week is 8 reads, not 168), each tagged
+        with its own event version: an entry whose version differs from this market's
+        is recomputed, so a new event re-prices exactly the hours from its start on.
+        Two processes writing the same day at once can only lose each other's hours,
+        which are then computed again: the cache is never trusted beyond its tags.
         """
         if end_hour <= first_hour:
             return []
@@ -133,29 +143,41 @@ class Market:
                 e for e in self.events if e.symbol == symbol
             )
         prefix = f"px:{pricing.MODEL_VERSION}:{self.seed}:{symbol}:"
-        hours = range(first_hour, end_hour)
-        keys = [f"{prefix}{h}:{versions.before((h + 1) * HOUR)}" for h in hours]
+        days = range(first_hour // HOURS_PER_DAY, (end_hour - 1) // HOURS_PER_DAY + 1)
+        keys = {day: f"{prefix}{day}" for day in days}
         cache = price_cache()
-        found = cache.get_many(keys)
-        if len(found) == len(keys):
-            return [found[key] for key in keys]
-        computed: dict[str, tuple[int, int]] = {}
+        stored = cache.get_many(keys.values())
+        buckets = {day: list(stored.get(keys[day]) or _EMPTY_DAY) for day in days}
+        hours = range(first_hour, end_hour)
+        tags = [versions.before((h + 1) * HOUR) for h in hours]
+        out: list[tuple[int, int] | None] = []
+        for hour, tag in zip(hours, tags, strict=True):
+            entry = buckets[hour // HOURS_PER_DAY][hour % HOURS_PER_DAY]
+            out.append(entry[1:] if entry is not None and entry[0] == tag else None)
+        if None not in out:
+            return out
+        changed: set[int] = set()
         i = 0
-        while i < len(keys):
-            if keys[i] in found:
+        while i < len(out):
+            if out[i] is not None:
                 i += 1
                 continue
             j = i
-            while j < len(keys) and keys[j] not in found:
+            while j < len(out) and out[j] is None:
                 j += 1
             values = pricing.hour_extremes(
                 symbol, hours[i], hours[j - 1] + 1, self.events, seed=self.seed
             )
-            computed.update(zip(keys[i:j], values, strict=True))
+            for k, value in zip(range(i, j), values, strict=True):
+                out[k] = value
+                day, slot = divmod(hours[k], HOURS_PER_DAY)
+                buckets[day][slot] = (tags[k], *value)
+                changed.add(day)
             i = j
-        cache.set_many(computed, timeout=PRICE_CACHE_SECONDS)
-        found.update(computed)
-        return [found[key] for key in keys]
+        cache.set_many(
+            {keys[day]: tuple(buckets[day]) for day in changed}, timeout=PRICE_CACHE_SECONDS
+        )
+        return out
 
 
 def load_market(symbols: Sequence[str] | None = None) -> Market:
