@@ -10,10 +10,13 @@ warm (consecutive minutes, what pages asking for "now" do). Then a week that fol
 200 finished scenario events against the same week with none (they fold into one
 factor), and the daily volatility the model produces over 400 days, next to its target.
 Times are CPU time of this process (the machine may be shared).
+Writes the "Market pricing" section of docs/performance.md (``--no-write`` to only print).
 """
 
 from __future__ import annotations
 
+import os
+import platform
 import sys
 import time
 from datetime import UTC, datetime
@@ -24,7 +27,11 @@ from pathlib import Path
 # This folder has a calculators.py (the API benchmark); the package must win.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from perfdoc import write_section
+
 from sandbox import pricing
+
+HEADING = "## Market pricing"
 
 WEEK = 7 * 1440
 REPEAT = 7
@@ -66,8 +73,8 @@ def main() -> None:
     start, end = now - WEEK, now
     hours = (start // 60, end // 60)
     pricing.index_ticks("BTCUSDT", start, start + 60)  # builds the one-off exp table
-    print(f"10,080 minutes = one week, ending at minute {now} (now); CPU time\n")
-    print(
+    lines = [f"10,080 minutes = one week, ending at minute {now} (now); CPU time", ""]
+    lines.append(
         f"{'symbol':<10} {'ticks cold':>11} {'prices cold':>12} {'extremes cold':>14}"
         f" {'ticks warm':>11} {'1 price cold':>13} {'1 price warm':>13}"
     )
@@ -81,13 +88,13 @@ def main() -> None:
         _clear_caches()
         single_cold = _ms(lambda s=symbol: [pricing.index_price(s, t) for t in far]) / len(far)
         single_warm = _ms(lambda s=symbol: [pricing.index_price(s, t) for t in near]) / len(near)
-        print(
+        lines.append(
             f"{symbol:<10} {ticks_cold:>8.1f} ms {prices_cold:>9.1f} ms {extremes_cold:>11.1f} ms"
             f" {warm:>8.1f} ms {single_cold * 1000:>10.1f} µs {single_warm * 1000:>10.1f} µs"
         )
 
     cold_all = _cold_ms(lambda: [pricing.hour_extremes(s, *hours) for s in pricing.SYMBOLS])
-    print(f"\nhourly extremes of all four symbols, one week, cold: {cold_all:.1f} ms")
+    lines += ["", f"hourly extremes of all four symbols, one week, cold: {cold_all:.1f} ms"]
 
     events = [
         pricing.ScenarioEvent(
@@ -97,15 +104,37 @@ def main() -> None:
     ]
     plain = _cold_ms(lambda: pricing.index_prices("BTCUSDT", start, end))
     after = _cold_ms(lambda: pricing.index_prices("BTCUSDT", start, end, events))
-    print(
-        f"BTCUSDT week after 200 finished events: {after:.1f} ms (none: {plain:.1f} ms);"
-        f" identical to the unfolded product: see tests/sandbox/test_pricing.py"
+    lines.append(
+        f"BTCUSDT index_prices, a week after 200 finished events: {after:.1f} ms"
+        f" (no events: {plain:.1f} ms)"
     )
 
-    print("\ndaily volatility over 400 days (std of daily log returns, default seed):")
+    lines += ["", "daily volatility over 400 days (std of daily log returns, default seed):"]
     for symbol in pricing.SYMBOLS:
         vol = _daily_vol(symbol) * 100
-        print(f"  {symbol:<10} {vol:.2f}%   (target {TARGET_VOL[symbol]})")
+        lines.append(f"  {symbol:<10} {vol:.2f}%   (target {TARGET_VOL[symbol]})")
+    print("\n".join(lines))
+    if "--no-write" not in sys.argv:
+        write_section(HEADING, report(lines))
+        print("updated docs/performance.md")
+
+
+def report(lines: list[str]) -> str:
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    body = "\n".join(lines)
+    return f"""{HEADING}
+
+Measured by `bench/pricing_bench.py` on {when} (Python {platform.python_version()}, {os.cpu_count()}
+CPUs, load average {load}); CPU time of the process, best of {REPEAT} cold runs (caches
+emptied before each). "ticks" is `pricing.index_ticks` (what scans use), "prices" the
+same as Decimals, "extremes" `pricing.hour_extremes` (what the shared cache holds).
+Prices are bit-for-bit those of before (pinned in tests/sandbox/test_pricing.py).
+
+```
+{body}
+```
+"""
 
 
 if __name__ == "__main__":
