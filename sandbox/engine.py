@@ -410,6 +410,7 @@ class CatchUp:
     # Per symbol: (lowest, highest) index ticks of each hour the run touches, from the
     # shared cache; and the minute-by-minute ticks of hours a scan had to look into.
     _extremes: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    _ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
     _hour_ticks: dict[tuple[str, int], list[int]] = field(default_factory=dict)
 
     @property
@@ -443,6 +444,12 @@ class CatchUp:
             extremes = self._extremes[symbol] = self.session.market.hour_extremes(
                 symbol, run_hour, self.end // HOUR + 1
             )
+            self._ranges[symbol] = (min(low for low, _ in extremes), max(h for _, h in extremes))
+        lowest, highest = self._ranges[symbol]
+        # Most resting orders sit away from the market: the whole run's range rules them
+        # out without visiting an hour.
+        if (below is None or lowest > below) and (above is None or highest < above):
+            return None
         for hour in range(first // HOUR, self.end // HOUR + 1):
             low, high = extremes[hour - run_hour]
             if not ((below is not None and low <= below) or (above is not None and high >= above)):
