@@ -356,6 +356,7 @@ def _zblock(prefix: bytes, level: int, block: int) -> tuple[int, ...]:
 def clear_caches() -> None:
     """Forget cached random numbers. Prices never change; only the next call is slower."""
     _zblock.cache_clear()
+    _zblocks_range.cache_clear()
     _venue_block.cache_clear()
 
 
@@ -371,16 +372,22 @@ def _words_range(prefix: bytes, level: int, first_block: int, last_block: int) -
     return struct.unpack(f"<{len(raw) >> 3}Q", raw)
 
 
+@lru_cache(maxsize=64)
+def _zblocks_range(prefix: bytes, level: int, first_block: int, last_block: int) -> tuple[int, ...]:
+    # Remembered for the next symbol: BTC, ETH and BNB share the crypto-market walk, so a
+    # catch-up that prices all three hashes its blocks once instead of three times.
+    words = _words_range(prefix, level, first_block, last_block)
+    return tuple(map(_Z_OF_POPCOUNT.__getitem__, map(int.bit_count, words)))
+
+
 def _z_range(prefix: bytes, level: int, first: int, last: int) -> list[int]:
     """The random variables of grid cells first..last (inclusive) of one level."""
     b0, b1 = first >> 3, last >> 3
     if b0 == b1:
         return list(_zblock(prefix, level, b0)[first & 7 : (last & 7) + 1])
     if b1 - b0 > _DIRECT_BLOCKS:
-        zs = list(
-            map(_Z_OF_POPCOUNT.__getitem__, map(int.bit_count, _words_range(prefix, level, b0, b1)))
-        )
-        return zs[first & 7 : (first & 7) + last - first + 1]
+        zs = _zblocks_range(prefix, level, b0, b1)
+        return list(zs[first & 7 : (first & 7) + last - first + 1])
     out = list(_zblock(prefix, level, b0)[first & 7 :])
     for block in range(b0 + 1, b1):
         out.extend(_zblock(prefix, level, block))
@@ -709,7 +716,7 @@ class _Overlay:
         if span + 1 < len(self.bounds) and self.bounds[span + 1] < end:
             return None
         if span < 0:
-            return Fraction(1)
+            return _NO_CHANGE
         return None if self.ramps[span] else self.done[span]
 
     def factor(self, span: int, minute: int) -> Fraction:
@@ -720,6 +727,7 @@ class _Overlay:
 
 
 _NO_OVERLAY = _Overlay(bounds=(), done=(), ramps=())
+_NO_CHANGE = Fraction(1)
 
 
 @lru_cache(maxsize=256)
