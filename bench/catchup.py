@@ -325,8 +325,8 @@ Goals (SPEC §8), against the medians above:
 
 {goal_lines}
 
-How (docs/sandbox.md, "Clock and engine"): the limit-order rule never looks at a minute
-it does not have to. For each symbol it reads the lowest and highest index of every hour
+How (`CatchUp.first_minute` in sandbox/engine.py): the limit-order rule never looks at a
+minute it does not have to. For each symbol it reads the lowest and highest index of every hour
 of the week (`Market.hour_extremes`: 168 pairs of numbers from Django's cache, shared by
 every process and account), skips every hour whose range cannot reach an order's limit,
 and prices minute by minute (`pricing.index_ticks`) only the hours that do. Cold, the
