@@ -185,6 +185,19 @@ def database_version(connection) -> str:
         return f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
 
 
+def commit() -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip() + (" (with local changes)" if dirty.stdout.strip() else "")
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -301,10 +314,11 @@ def report(results: dict[str, dict], repeat: int) -> str:
     )
     return f"""{HEADING}
 
-Measured by `bench/catchup.py` on {when}, from a clean checkout. Machine: {cpu_model()},
-{os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.system()}; load average
-{load} when the report was written (the machine is shared: other work competes for the
-CPUs, so wall time includes waiting for one; the CPU rows count only this process).
+Measured by `bench/catchup.py` on {when}, from a clean checkout of {commit()}.
+Machine: {cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()},
+{platform.system()}; load average {load} when the report was written (the machine is
+shared: other work competes for the CPUs, so wall time includes waiting for one; the CPU
+rows count only this process).
 
 {repeat} runs per database, each in its own week; medians (min–max). Each run, side by
 side: a fresh account with 20 open limit orders over all four symbols (18 of them 20–40%

@@ -149,7 +149,13 @@ class Market:
         stored = cache.get_many(keys.values())
         buckets = {day: list(stored.get(keys[day]) or _EMPTY_DAY) for day in days}
         hours = range(first_hour, end_hour)
-        tags = [versions.before((h + 1) * HOUR) for h in hours]
+        # The version can only change where an event starts: one tag for the whole span
+        # in the usual case (no event, or all of them older than the span).
+        first_tag = versions.before((first_hour + 1) * HOUR)
+        if first_tag == versions.before(end_hour * HOUR):
+            tags = [first_tag] * len(hours)
+        else:
+            tags = [versions.before((h + 1) * HOUR) for h in hours]
         out: list[tuple[int, int] | None] = []
         for hour, tag in zip(hours, tags, strict=True):
             entry = buckets[hour // HOURS_PER_DAY][hour % HOURS_PER_DAY]
