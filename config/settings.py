@@ -167,7 +167,16 @@ if CACHE_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Hourly price extremes (sandbox.market): thousands of small entries, kept apart
+        # so they never push rate-limit counters out of the default cache's 300 entries.
+        "prices": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "prices",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        },
+    }
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 
+from sandbox import pricing
+from sandbox.market import last_lived_minute
 from sandbox.models import (
     Account,
     Balance,
@@ -147,10 +151,85 @@ class OperationKeyAdmin(ReadOnlyAdmin):
     list_select_related = ("account__user",)
 
 
+# The fields that shape prices; the note does not.
+PRICE_FIELDS = ("symbol", "start", "duration_minutes", "move_percent", "is_active")
+
+TOO_EARLY = gettext_lazy(
+    "This move would start at {start}, but a learner's account has already lived through "
+    "the market up to {lived} (fast-forwarded clocks run ahead of real time), and prices "
+    "someone has seen never change. The earliest allowed start is {earliest}."
+)
+ALREADY_LIVED = gettext_lazy(
+    "This move started at {start}, and a learner's account has already lived through the "
+    "market up to {lived}: changing, deactivating or deleting it would rewrite prices "
+    "someone has seen. Only the note can still change; add a new move instead."
+)
+
+
+def _time_text(minute: int) -> str:
+    return pricing.datetime_of(minute).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _lived_through(event: ScenarioEvent, lived: int | None) -> bool:
+    """Whether an active event already shaped prices some account has evaluated."""
+    return (
+        event.pk is not None
+        and event.is_active
+        and lived is not None
+        and pricing.minute_of(event.start) <= lived
+    )
+
+
+class ScenarioEventForm(forms.ModelForm):
+    """Refuses any change to prices an account has already lived through (SPEC §6.3)."""
+
+    class Meta:
+        model = ScenarioEvent
+        fields = (*PRICE_FIELDS, "note")
+        help_texts = {
+            "start": gettext_lazy(
+                "When the move starts, in market time (UTC). It must come after every "
+                "minute a learner's account has already lived through; the form says "
+                "which start is the earliest allowed."
+            ),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        instance = self.instance
+        changed = instance.pk is None or any(
+            name in cleaned and cleaned[name] != getattr(instance, name) for name in PRICE_FIELDS
+        )
+        if not changed:
+            return cleaned
+        lived = last_lived_minute()
+        if _lived_through(instance, lived):
+            raise forms.ValidationError(
+                ALREADY_LIVED.format(
+                    start=_time_text(pricing.minute_of(instance.start)), lived=_time_text(lived)
+                ),
+                code="lived_through",
+            )
+        start = cleaned.get("start", instance.start)
+        active = cleaned.get("is_active", instance.is_active)
+        if active and lived is not None and pricing.minute_of(start) <= lived:
+            message = TOO_EARLY.format(
+                start=_time_text(pricing.minute_of(start)),
+                lived=_time_text(lived),
+                earliest=_time_text(lived + 1),
+            )
+            field = "start" if "start" in self.fields else None
+            self.add_error(field, forms.ValidationError(message, code="too_early"))
+        return cleaned
+
+
 @admin.register(ScenarioEvent)
 class ScenarioEventAdmin(admin.ModelAdmin):
     """Instructors set up market moves here; every learner's price path follows them."""
 
+    form = ScenarioEventForm
     list_display = ("symbol", "start", "duration_minutes", "move_percent", "is_active", "note")
     list_filter = ("symbol", "is_active")
     list_editable = ("is_active",)
@@ -170,10 +249,21 @@ class ScenarioEventAdmin(admin.ModelAdmin):
                     "A scenario moves one symbol's price for every learner: the price slides "
                     "from its normal path to the path × (1 + move %) over the duration, and "
                     "stays moved afterwards. Example: −30 over 120 minutes is a 30% crash in "
-                    "two hours. Prices before the start are unchanged. Untick “active” to "
-                    "take a move back out (that changes prices learners may already have "
-                    "seen; their orders already filled stay filled)."
+                    "two hours. Prices before the start are unchanged. Learners who "
+                    "fast-forwarded live ahead of real time, so a move must start after "
+                    "every minute any account has already lived through; once it has "
+                    "shaped prices someone saw, it can no longer be changed or removed "
+                    "(only its note)."
                 ),
             },
         ),
     )
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[forms.ModelForm]:
+        # The list's "active" checkboxes go through the same rule as the change form.
+        return super().get_changelist_form(request, form=ScenarioEventForm, **kwargs)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and _lived_through(obj, last_lived_minute()):
+            return False
+        return super().has_delete_permission(request, obj)

@@ -13,8 +13,9 @@ Between two things happening, an account's holdings do not change, so the engine
 not visit every minute. Each rule (``Rule``) says when it next needs to act
 (``next_minute``); the loop jumps to the earliest of those minutes, lets every rule due
 then act (``apply``) in the order of ``RULES``, and asks again. Prices come from the
-batch API (``pricing.index_prices``, a few µs a minute), computed once per catch-up and
-only for the symbols a rule asks for. An account with nothing open costs no price work.
+shared cache: ``CatchUp.first_minute`` rules hours out with their lowest/highest index
+(``Market.hour_extremes``) and prices minute by minute only the hours that reach the
+level. An account with nothing open costs no price work.
 
 Extension points (next issue: Cross Margin)
 -------------------------------------------
@@ -25,10 +26,11 @@ write through ``sandbox.operations`` (trades now; loans, interest, liquidation n
 - ``HourlyInterest``: ``next_minute`` = the next hour boundary while a loan is open
   (``minute % 60 == 0``); ``apply`` posts one hour of interest (SPEC §6.5).
 - ``MarginWatch``: with debt, compute the first minute in the window at which the
-  margin level (from ``run.prices``) reaches the alert / margin-call / liquidation level
-  for the *current* holdings; ``apply`` raises the margin call, runs auto top-up, or
-  liquidates at that minute's index price. Any rule that changes holdings calls
-  ``run.holdings_changed(minute)`` so such rules recompute from the next minute.
+  margin level (hour extremes, then ``market.index_ticks``) reaches the alert /
+  margin-call / liquidation level for the *current* holdings; ``apply`` raises the
+  margin call, runs auto top-up, or liquidates at that minute's index price. Any rule
+  that changes holdings calls ``run.holdings_changed(minute)`` so such rules recompute
+  from the next minute.
 - Liquidation must come after fills and interest of the same minute.
 
 Every rule runs inside the caller's transaction with the account lock held.
@@ -41,12 +43,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
+from sandbox import pricing
 from sandbox.models import Account, Fill
 from sandbox.operations.session import Session
 
 # Prices for a catch-up are computed a week at a time, so a learner back after months
 # does not hold a year of prices in memory.
 CHUNK_MINUTES = 7 * 24 * 60
+HOUR = pricing.MINUTES_PER_HOUR
 
 
 @dataclass
@@ -57,19 +61,60 @@ class CatchUp:
     start: int
     end: int
     fills: list[Fill] = field(default_factory=list)
-    _prices: dict[str, list[Decimal]] = field(default_factory=dict)
+    # Per symbol: (lowest, highest) index ticks of each hour the run touches, from the
+    # shared cache; and the minute-by-minute ticks of hours a scan had to look into.
+    _extremes: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    _ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
+    _hour_ticks: dict[tuple[str, int], list[int]] = field(default_factory=dict)
 
     @property
     def account(self) -> Account:
         return self.session.account
 
-    def prices(self, symbol: str) -> list[Decimal]:
-        """Index prices of ``symbol`` for every minute of the run (position 0 = start)."""
-        if symbol not in self._prices:
-            self._prices[symbol] = self.session.market.index_prices(
-                symbol, self.start, self.end + 1
+    def first_minute(
+        self,
+        symbol: str,
+        *,
+        after: int,
+        at_most: Decimal | None = None,
+        at_least: Decimal | None = None,
+    ) -> int | None:
+        """The first minute in (after, end] whose index is ≤ ``at_most`` or ≥ ``at_least``.
+
+        Only hours whose lowest/highest index reaches the level are priced minute by
+        minute; every other hour is ruled out by two numbers from the shared cache.
+        """
+        first = max(self.start, after + 1)
+        if first > self.end:
+            return None
+        below = pricing.ticks_at_most(symbol, at_most) if at_most is not None else None
+        above = pricing.ticks_at_least(symbol, at_least) if at_least is not None else None
+        run_hour = self.start // HOUR
+        extremes = self._extremes.get(symbol)
+        if extremes is None:
+            extremes = self._extremes[symbol] = self.session.market.hour_extremes(
+                symbol, run_hour, self.end // HOUR + 1
             )
-        return self._prices[symbol]
+            self._ranges[symbol] = (min(low for low, _ in extremes), max(h for _, h in extremes))
+        lowest, highest = self._ranges[symbol]
+        # Most resting orders sit away from the market: the whole run's range rules them
+        # out without visiting an hour.
+        if (below is None or lowest > below) and (above is None or highest < above):
+            return None
+        for hour in range(first // HOUR, self.end // HOUR + 1):
+            low, high = extremes[hour - run_hour]
+            if not ((below is not None and low <= below) or (above is not None and high >= above)):
+                continue
+            ticks = self._hour_ticks.get((symbol, hour))
+            if ticks is None:
+                ticks = self._hour_ticks[symbol, hour] = self.session.market.index_ticks(
+                    symbol, hour * HOUR, (hour + 1) * HOUR
+                )
+            for minute in range(max(first, hour * HOUR), min(self.end, hour * HOUR + HOUR - 1) + 1):
+                tick = ticks[minute - hour * HOUR]
+                if (below is not None and tick <= below) or (above is not None and tick >= above):
+                    return minute
+        return None
 
     def holdings_changed(self, minute: int) -> None:
         """Hook for rules that depend on holdings (margin level); nothing needs it yet."""

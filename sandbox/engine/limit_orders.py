@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from sandbox.engine.core import CatchUp
 from sandbox.models import Order, OrderSide, OrderStatus, OrderType, Wallet
 from sandbox.operations.trades import fill_order
@@ -23,36 +21,24 @@ class LimitOrderFills:
         self.pending: list[tuple[int, int, Order]] = []
 
     def prepare(self, run: CatchUp) -> None:
-        orders = list(
-            Order.objects.filter(
-                account=run.account,
-                season=run.account.season,
-                status=OrderStatus.OPEN,
-                order_type=OrderType.LIMIT,
-                wallet=Wallet.SPOT,
-            ).order_by("id")
-        )
-        extremes: dict[str, tuple[Decimal, Decimal]] = {}
+        orders = Order.objects.filter(
+            account=run.account,
+            season=run.account.season,
+            status=OrderStatus.OPEN,
+            order_type=OrderType.LIMIT,
+            wallet=Wallet.SPOT,
+        ).order_by("id")
         pending = []
         for order in orders:
-            prices = run.prices(order.symbol)
-            if order.symbol not in extremes:
-                extremes[order.symbol] = (min(prices), max(prices))
-            low, high = extremes[order.symbol]
-            limit = order.limit_price
-            # Most resting orders sit away from the market: one min()/max() (C speed)
-            # rules them out without a Python loop over the week.
-            if (order.side == OrderSide.BUY and low > limit) or (
-                order.side == OrderSide.SELL and high < limit
-            ):
-                continue
-            first = max(0, order.placed_minute + 1 - run.start)
-            if order.side == OrderSide.BUY:
-                hit = next((i for i in range(first, len(prices)) if prices[i] <= limit), None)
-            else:
-                hit = next((i for i in range(first, len(prices)) if prices[i] >= limit), None)
+            is_buy = order.side == OrderSide.BUY
+            hit = run.first_minute(
+                order.symbol,
+                after=order.placed_minute,
+                at_most=order.limit_price if is_buy else None,
+                at_least=None if is_buy else order.limit_price,
+            )
             if hit is not None:
-                pending.append((run.start + hit, order.pk, order))
+                pending.append((hit, order.pk, order))
         # Minute order; within a minute, the order placed first fills first.
         self.pending = sorted(pending, key=lambda item: (item[0], item[1]))
 

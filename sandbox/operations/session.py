@@ -17,9 +17,18 @@ class Session:
     read once per operation, however many fills it makes.
     """
 
-    def __init__(self, account: Account, *, systems: dict[str, Account] | None = None) -> None:
+    def __init__(
+        self,
+        account: Account,
+        *,
+        market: Market | None = None,
+        systems: dict[str, Account] | None = None,
+    ) -> None:
         self.account = account
-        # Pre-loaded system accounts fill the cached property below.
+        # Pre-loaded values fill the cached properties below (the sweep shares one market
+        # and one set of system accounts between accounts; tests pass a market of their own).
+        if market is not None:
+            self.__dict__["market"] = market
         if systems is not None:
             self.__dict__["systems"] = systems
 

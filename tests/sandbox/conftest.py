@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from sandbox import services
+from sandbox import pricing, services
 from sandbox.market import Market
 from sandbox.models import Account
 from tests.sandbox.factories import FIXED_PRICES, NOW, VIEW_NOW
@@ -36,6 +36,19 @@ def fixed_prices(monkeypatch) -> dict[str, Decimal]:
         Market,
         "index_prices",
         lambda self, symbol, start, end: [prices[symbol]] * (end - start),
+    )
+
+    # What scans read: the same pinned prices in whole ticks.
+    def ticks(symbol: str) -> int:
+        return pricing.ticks_at_most(symbol, prices[symbol])
+
+    monkeypatch.setattr(
+        Market, "index_ticks", lambda self, symbol, start, end: [ticks(symbol)] * (end - start)
+    )
+    monkeypatch.setattr(
+        Market,
+        "hour_extremes",
+        lambda self, symbol, first, end: [(ticks(symbol), ticks(symbol))] * (end - first),
     )
     return prices
 

@@ -7,6 +7,7 @@ on every machine, forever. The pinned values below guard that.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -21,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from calculators import instruments
 from sandbox import pricing
 from sandbox.pricing import (
     DEFAULT_SEED,
@@ -30,14 +32,19 @@ from sandbox.pricing import (
     ScenarioEvent,
     VenueQuote,
     datetime_of,
+    hour_extremes,
     index_price,
     index_prices,
+    index_ticks,
     minute_of,
     path_price,
     path_prices,
+    price_of_ticks,
     scenario_multiplier,
     series,
     tick_size,
+    ticks_at_least,
+    ticks_at_most,
     venue_quotes,
     weighted_index,
 )
@@ -93,6 +100,76 @@ def test_it_keeps_the_pinned_prices():
     assert index_price("BTCUSDT", 0) == Decimal("93259.02")
     assert path_price("ETHUSDT", 500_000) == Decimal("2487.37")
     assert path_price("USDCUSDT", 0) == Decimal("1.0003")
+
+
+# Fingerprints of long stretches, taken before the batch API was made faster: any
+# change to the walk, the venues, the index rule or the scenario overlay shows here.
+FINGERPRINTS = {
+    "BTCUSDT": (
+        "6526da760e824762",
+        "0409b478ba2ae9f7",
+        "e55d87b6a6f817de",
+        "30ada10c0e31f416",
+        "88a0447f6340b2f7",
+        "ef0f3e6ee4d1899f",
+    ),
+    "ETHUSDT": (
+        "b9551c2b65bb0e44",
+        "8636c9026bfa635b",
+        "9ba8d945d19fcbb6",
+        "7be2b9c7ba142491",
+        "d0249721b1888d15",
+        "94e84ce153172958",
+    ),
+    "BNBUSDT": (
+        "6aa9d636b3070d3e",
+        "7ed9e617abea5e16",
+        "ead9a6e1612e2def",
+        "fec70fd8ab5e5fd8",
+        "efb489f9c829f87e",
+        "271ccdf99a35d2ae",
+    ),
+    "USDCUSDT": (
+        "c31353c7b6ddcf9f",
+        "1c605fb1b781c3fc",
+        "9c6ca414c94c7a74",
+        "2e1c7ca8b1dc09d0",
+        "1bcdfa9b556b570f",
+        "2cb59e7ef8cc01c3",
+    ),
+}
+
+
+def _digest(values) -> str:
+    return hashlib.sha256("\n".join(map(str, values)).encode()).hexdigest()[:16]
+
+
+def many_events(symbol: str) -> list[ScenarioEvent]:
+    """201 events: overlapping ramps, instant gaps, rises and falls, all finished by 610,000."""
+    events = [
+        ScenarioEvent(symbol, 600_000 + 37 * k, (k * 13) % 90, Decimal(((k * 7) % 11) - 5) / 2)
+        for k in range(200)
+    ]
+    events.append(ScenarioEvent(symbol, 610_000, 0, Decimal("-12.5")))
+    return events
+
+
+@pytest.mark.parametrize("symbol", SYMBOLS)
+def test_long_stretches_keep_their_pinned_fingerprints(symbol):
+    events = many_events(symbol)
+    got = (
+        _digest(index_prices(symbol, 580_000, 580_000 + WEEK)),
+        _digest(path_prices(symbol, -3_000, 7_080)),
+        _digest(index_prices(symbol, 599_000, 599_000 + 2 * WEEK, events)),
+        _digest(index_prices(symbol, 0, 5_000, seed=7)),
+        _digest(
+            (q.name, q.price, q.volume, q.weight, q.excluded)
+            for t in range(1_000_000, 1_004_096, 7)
+            for q in venue_quotes(symbol, t)
+        ),
+        _digest(index_price(symbol, t, events) for t in range(599_990, 620_000, 97)),
+    )
+    assert got == FINGERPRINTS[symbol]
 
 
 def test_it_reproduces_any_past_minute_after_other_work():
@@ -238,6 +315,69 @@ def test_ticks():
     assert tick_size("USDCUSDT") == Decimal("0.0001")
 
 
+def test_ticks_come_from_the_one_instrument_declaration():
+    assert SYMBOLS == instruments.SYMBOLS
+    for symbol in SYMBOLS:
+        assert tick_size(symbol) == instruments.instrument(symbol).tick
+
+
+# --- scans in whole ticks -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("symbol", SYMBOLS)
+def test_index_ticks_are_the_index_prices_in_ticks(symbol):
+    start = 123_457
+    ticks = index_ticks(symbol, start, start + DAY)
+    prices = index_prices(symbol, start, start + DAY)
+    assert all(isinstance(t, int) for t in ticks)
+    assert [price_of_ticks(symbol, t) for t in ticks] == prices
+
+
+def test_limits_become_integer_bounds():
+    assert ticks_at_most("BTCUSDT", Decimal("100.00")) == 10_000
+    assert ticks_at_least("BTCUSDT", Decimal("100.00")) == 10_000
+    # Off the tick: "index <= 100.005" holds for 100.00 but not 100.01, and the other way.
+    assert ticks_at_most("BTCUSDT", Decimal("100.005")) == 10_000
+    assert ticks_at_least("BTCUSDT", Decimal("100.005")) == 10_001
+    assert ticks_at_most("USDCUSDT", Decimal("0.99995")) == 9_999
+    assert ticks_at_least("USDCUSDT", Decimal("0.99995")) == 10_000
+
+
+def _brute_extremes(symbol, first_hour, end_hour, events=(), seed=DEFAULT_SEED):
+    ticks = index_ticks(symbol, first_hour * 60, end_hour * 60, events, seed=seed)
+    return [(min(ticks[i : i + 60]), max(ticks[i : i + 60])) for i in range(0, len(ticks), 60)]
+
+
+@pytest.mark.parametrize("symbol", SYMBOLS)
+def test_hour_extremes_are_each_hours_lowest_and_highest_index(symbol):
+    first = 9_000
+    assert hour_extremes(symbol, first, first + 7 * 24) == _brute_extremes(
+        symbol, first, first + 7 * 24
+    )
+    assert hour_extremes(symbol, first, first) == []
+
+
+@pure
+@given(
+    symbol=st.sampled_from(SYMBOLS),
+    first=st.integers(-(10**6), 10**6),
+    hours=st.integers(1, 30),
+    seed=st.sampled_from([DEFAULT_SEED, 1, 77]),
+    moves=st.lists(
+        st.tuples(st.integers(-2_000, 2_000), st.integers(0, 300), st.integers(-900, 900)),
+        max_size=4,
+    ),
+)
+def test_hour_extremes_match_a_minute_by_minute_scan(symbol, first, hours, seed, moves):
+    # Events that ramp inside the hours, end before them, or start after them.
+    events = [
+        ScenarioEvent(symbol, first * 60 + offset, duration, Decimal(move) / 10)
+        for offset, duration, move in moves
+    ]
+    got = hour_extremes(symbol, first, first + hours, events, seed=seed)
+    assert got == _brute_extremes(symbol, first, first + hours, events, seed)
+
+
 @pure
 @given(symbol=st.sampled_from(SYMBOLS), minute=st.integers(-(10**9), 10**9))
 def test_the_index_stays_near_the_path_and_on_tick(symbol, minute):
@@ -286,6 +426,33 @@ def test_an_event_with_no_duration_is_a_gap():
     gap = ScenarioEvent("ETHUSDT", 5_000, 0, Decimal(-20))
     assert path_price("ETHUSDT", 4_999, [gap]) == path_price("ETHUSDT", 4_999)
     assert path_price("ETHUSDT", 5_000, [gap]) == _scaled("ETHUSDT", 5_000, Decimal("0.8"))
+
+
+def _unfolded_path(symbol: str, minute: int, events) -> Decimal:
+    """The evented path the slow, obvious way: every event's factor, multiplied in turn."""
+    factor = Fraction(1)
+    for event in events:
+        if event.symbol == symbol:
+            factor *= event.multiplier_at(minute)
+    exact = Fraction(path_price(symbol, minute)) * factor
+    in_ticks = exact / Fraction(tick_size(symbol))
+    rounded = round(in_ticks)  # Fraction rounds half to even
+    return Decimal(rounded) * tick_size(symbol)
+
+
+def test_finished_events_fold_into_one_factor_without_changing_a_price():
+    events = many_events("BTCUSDT")  # all finished by minute 610,000
+    week = range(611_000, 611_000 + WEEK, 37)
+    assert [path_price("BTCUSDT", t, events) for t in week] == [
+        _unfolded_path("BTCUSDT", t, events) for t in week
+    ]
+    folded = path_prices("BTCUSDT", 611_000, 611_000 + WEEK, events)
+    assert folded[::37] == [_unfolded_path("BTCUSDT", t, events) for t in week]
+    # Across the ramps too, where events overlap.
+    ramps = range(599_990, 610_010, 7)
+    assert [path_price("BTCUSDT", t, events) for t in ramps] == [
+        _unfolded_path("BTCUSDT", t, events) for t in ramps
+    ]
 
 
 def test_the_index_follows_the_crash():
