@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,24 +15,72 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('margin_call', 'Margin call'), ('auto_top_up', 'Auto top-up'), ('liquidation', 'Liquidation'), ('cooling_off_started', 'Cooling-off started'), ('cooling_off_ended', 'Cooling-off ended'), ('info', 'Information')], max_length=32)),
-                ('title', models.CharField(max_length=200)),
-                ('body', models.TextField(blank=True, help_text='Plain text.')),
-                ('link', models.CharField(blank=True, help_text='A path on this site, or empty.', max_length=300)),
-                ('key', models.CharField(max_length=200)),
-                ('sandbox_time', models.DateTimeField(blank=True, help_text="The learner's sandbox clock when it happened.", null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("margin_call", "Margin call"),
+                            ("auto_top_up", "Auto top-up"),
+                            ("liquidation", "Liquidation"),
+                            ("cooling_off_started", "Cooling-off started"),
+                            ("cooling_off_ended", "Cooling-off ended"),
+                            ("info", "Information"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("body", models.TextField(blank=True, help_text="Plain text.")),
+                (
+                    "link",
+                    models.CharField(
+                        blank=True, help_text="A path on this site, or empty.", max_length=300
+                    ),
+                ),
+                ("key", models.CharField(max_length=200)),
+                (
+                    "sandbox_time",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="The learner's sandbox clock when it happened.",
+                        null=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at', '-id'),
-                'indexes': [models.Index(fields=['user', '-created_at', '-id'], name='notification_newest'), models.Index(condition=models.Q(('read_at__isnull', True)), fields=['user'], name='notification_unread')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'key'), name='notification_key_per_user')],
+                "ordering": ("-created_at", "-id"),
+                "indexes": [
+                    models.Index(fields=["user", "-created_at", "-id"], name="notification_newest"),
+                    models.Index(
+                        condition=models.Q(("read_at__isnull", True)),
+                        fields=["user"],
+                        name="notification_unread",
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "key"), name="notification_key_per_user"
+                    )
+                ],
             },
         ),
     ]

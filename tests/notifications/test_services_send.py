@@ -80,10 +80,13 @@ def test_it_emails_once_after_the_commit(learner, mailoutbox, django_capture_on_
 def test_a_rolled_back_transaction_sends_nothing(
     learner, mailoutbox, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            send(learner)
-            raise RuntimeError("the caller's action failed after notifying")
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        send(learner)
+        raise RuntimeError("the caller's action failed after notifying")
 
     assert mailoutbox == []
     assert not Notification.objects.exists()

@@ -74,9 +74,7 @@ def test_a_rollback_sends_nothing_and_keeps_nothing(learner, mailoutbox, setting
     assert not Notification.objects.exists()
 
 
-def test_the_database_queue_holds_it_until_the_worker_sends_it_once(
-    learner, mailoutbox, settings
-):
+def test_the_database_queue_holds_it_until_the_worker_sends_it_once(learner, mailoutbox, settings):
     settings.TASKS = DATABASE_QUEUE
     with transaction.atomic():
         notification = send(learner)

@@ -46,7 +46,7 @@ def test_it_lists_the_learners_own_newest_first(learner_client, learner, other_l
 
 
 def test_unread_ones_are_marked_new_and_read_ones_are_not(learner_client, learner):
-    unread, read = make(learner, 2)
+    _unread, read = make(learner, 2)
     read.read_at = timezone.now()
     read.save()
 
