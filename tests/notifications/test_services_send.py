@@ -147,3 +147,11 @@ def test_a_lost_race_on_the_key_keeps_the_callers_transaction_usable(
 
     assert result.pk == winner.pk
     assert callbacks == [], "the loser enqueues no e-mail"
+
+
+def test_a_kind_given_as_plain_text_is_emailed_too(learner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        notification = send(learner, kind="auto_top_up", key="auto_top_up:1:1")
+
+    assert notification.kind == Kind.AUTO_TOP_UP
+    assert len(callbacks) == 1
