@@ -86,11 +86,16 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "django_tasks",
+    # The database queue's table and its db_worker command; installed in every
+    # environment so migrations do not depend on TASKS_BACKEND.
+    "django_tasks_db",
     "config",
     "accounts",
     "learn",
     "calculators",
     "sandbox",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -122,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "notifications.context_processors.unread_count",
             ],
             "builtins": ["django.templatetags.i18n"],
         },
@@ -221,9 +227,35 @@ if not PRODUCTION:
     # WhiteNoise warns when STATIC_ROOT is missing; in development the finders serve files.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
-# --- Email (console by default; SMTP through EMAIL_URL-style settings later) ---
+# --- Email (console by default; SMTP settings from the environment) --------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Margin Lab <noreply@marginlab.invalid>")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# A mail server that hangs must not hold a task worker (or, with the immediate
+# backend, a request) forever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# Links in e-mails are absolute; pages use paths.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# --- Background tasks (Django's tasks API: the django-tasks backport on 5.2) ------
+# "immediate" runs a task in the same process right after it is enqueued (the
+# notification service enqueues after commit), so `make run` needs nothing else.
+# "database" queues it in the database for `manage.py db_worker` (docs/deployment.md).
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS_BACKEND = env_str("TASKS_BACKEND", "immediate")
+if TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}, got {TASKS_BACKEND!r}"
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
 
 # --- Security -----------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

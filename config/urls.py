@@ -14,6 +14,7 @@ urlpatterns = [
     path("calculators/", include("calculators.urls")),
     path("api/calculators/", include("calculators.api_urls")),
     path("sandbox/", include("sandbox.urls")),
+    path("notifications/", include("notifications.urls")),
     # The admin's own views behind the site's password limiter (they match before
     # admin.site.urls, which has no limit): one count per account and address,
     # whichever door the guesses come through.

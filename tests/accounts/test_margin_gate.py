@@ -131,6 +131,6 @@ def test_logging_in_picks_up_an_activation_made_elsewhere(learner, client):
 def test_the_gated_page_costs_one_query_for_the_activation(
     learner, learner_client, django_assert_num_queries
 ):
-    # session, user, activation
-    with django_assert_num_queries(3):
+    # session, user, activation, the header's unread-notifications count
+    with django_assert_num_queries(4):
         learner_client.get("/test-margin/")

@@ -231,12 +231,13 @@ def test_the_index_makes_no_database_query_for_visitors(client, db, django_asser
         assert client.get("/calculators/").status_code == 200
 
 
-def test_a_logged_in_learner_costs_two_queries_session_and_user(
+def test_a_logged_in_learner_costs_three_queries_session_user_and_unread_count(
     learner_client, django_assert_num_queries
 ):
-    # The page header shows the username: one query for the session, one for the user.
-    # The calculator itself adds none, and the API never looks at the session at all.
-    with django_assert_num_queries(2):
+    # The page header shows the username and the unread notifications: one query for
+    # the session, one for the user, one for the count. The calculator itself adds
+    # none, and the API never looks at the session at all.
+    with django_assert_num_queries(3):
         assert learner_client.get(LIQUIDATION, ISOLATED_LONG).status_code == 200
     with django_assert_num_queries(0):
         response = learner_client.get("/api/calculators/liquidation-price/", ISOLATED_LONG)

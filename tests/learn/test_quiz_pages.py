@@ -130,8 +130,9 @@ def test_the_quiz_page_query_count_does_not_grow_with_history(
     quiz_bank, learner, learner_client, django_assert_num_queries, frozen, attempts
 ):
     _history(learner, attempts)
-    # session, user, activation, topics, attempts, missed lessons, lesson visits
-    with django_assert_num_queries(7):
+    # session, user, activation, topics, attempts, missed lessons, lesson visits,
+    # the header's unread-notifications count
+    with django_assert_num_queries(8):
         assert learner_client.get(reverse("learn:quiz")).status_code == 200
 
 
@@ -141,8 +142,9 @@ def test_the_result_page_query_count_does_not_grow_with_history(
 ):
     _history(learner, attempts)
     last = QuizAttempt.objects.filter(user=learner).latest("started_at")
-    # session, user, attempt, its questions with their topics and lessons
-    with django_assert_num_queries(4):
+    # session, user, attempt, its questions with their topics and lessons, the header's
+    # unread-notifications count
+    with django_assert_num_queries(5):
         assert learner_client.get(reverse("learn:quiz_attempt", args=[last.pk])).status_code == 200
 
 
@@ -152,7 +154,7 @@ def test_the_open_attempt_page_query_count(
     _history(learner, 3)
     frozen.move_to(NOW + timedelta(hours=1))
     attempt = attempt_start(user=learner, now=NOW + timedelta(hours=1))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert (
             learner_client.get(reverse("learn:quiz_attempt", args=[attempt.pk])).status_code == 200
         )

@@ -442,7 +442,7 @@ def test_it_reads_the_dashboard_in_a_fixed_number_of_queries(
 
 
 DASHBOARD_QUERIES = (
-    11  # session, user, account lock (+ savepoint), overview (4), chart prices, settings
+    12  # session, user, account lock (+ savepoint), overview (4), chart prices, settings, unread
 )
 
 

@@ -115,4 +115,4 @@ def test_it_reads_history_in_the_same_number_of_queries_for_3_or_30_orders(
         learner_client.get(HISTORY, {"page": "2"})
 
 
-HISTORY_QUERIES = 8  # session, user, account lock (+ savepoint), count, page, its postings
+HISTORY_QUERIES = 9  # session, user, account lock (+ savepoint), count, page, postings, unread

@@ -88,4 +88,4 @@ def test_it_reads_the_market_in_a_fixed_number_of_queries(
         learner_client.get(MARKET)
 
 
-MARKET_QUERIES = 6  # session, user, account lock (+ savepoint), scenario events (once)
+MARKET_QUERIES = 7  # session, user, account lock (+ savepoint), scenario events (once), unread

@@ -128,7 +128,7 @@ def test_it_reads_the_settings_page_in_a_fixed_number_of_queries(
         learner_client.get(SETTINGS)
 
 
-SETTINGS_QUERIES = 6  # session, user, account lock (+ savepoint), settings
+SETTINGS_QUERIES = 7  # session, user, account lock (+ savepoint), settings, unread count
 
 
 @pytest.mark.parametrize("value", ["maybe", "2", "<script>", "on\x01"])
