@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,8 +19,9 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from calculators import forms, formulas, pictures, worked
+from calculators import forms, formulas, instruments, pictures, worked
 from calculators.charts import RenderedChart
+from config import formatting as fmt
 
 ChartBuilder = Callable[[Mapping[str, Any], worked.CalcResult, str], RenderedChart | None]
 Explainer = Callable[[Mapping[str, Any]], Any]
@@ -38,20 +39,46 @@ LIMITED_BY_LABELS: dict[str, Promise] = {
 }
 
 
+# Kinds of result that are not numbers: a §6.6 state badge, a word.
+STATE = "state"
+CHOICE = "choice"
+# A most-you-can value (max borrow, max notional): 2 places rounded *down*, so the amount
+# shown is one the sandbox accepts (rounding half-even could show a cent too much).
+LIMIT = "limit"
+# The unit written after each kind of number unless a row says otherwise.
+DEFAULT_UNITS: dict[str, str] = {
+    fmt.PRICE: "USDT",
+    fmt.VALUE: "USDT",
+    LIMIT: "USDT",
+    fmt.PERCENT: "%",
+    fmt.RATE: "%",
+}
+UnitText = Promise | str | Callable[[Mapping[str, Any]], str]
+
+
 @dataclass(frozen=True, slots=True)
 class ResultRow:
     """How one result of the API is shown on the page.
 
-    ``kind``: ``amount`` (a decimal), ``count`` (a whole number), ``fraction`` (a rate
-    shown with its percentage too), ``state`` (§6.6 badge) or ``choice`` (a word).
+    ``kind`` says how its number is written (SPEC §7; ``config.formatting.KINDS``, or
+    ``LIMIT``), or that it is a ``STATE`` (§6.6 badge) or a ``CHOICE`` (a word). ``unit``
+    defaults from the kind (USDT for prices and values, % for percentages); it may be a
+    function of the inputs (a quantity's unit is the symbol's base asset).
     """
 
     key: str
     label: Promise
-    unit: str = ""
-    kind: str = "amount"
+    kind: str
+    unit: UnitText | None = None
     none_text: Promise | str = "—"
     signed: bool = False
+
+    def unit_for(self, data: Mapping[str, Any]) -> str:
+        if self.unit is None:
+            return DEFAULT_UNITS.get(self.kind, "")
+        if callable(self.unit) and not isinstance(self.unit, Promise):
+            return self.unit(data)
+        return str(self.unit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +178,16 @@ def explain_initial_margin(data: Mapping[str, Any]) -> worked.InitialMarginMixUp
     )
 
 
-USDT = "USDT"
-PERCENT = "%"
+def base_asset(data: Mapping[str, Any]) -> str:
+    """The base asset of the chosen futures symbol (BTC for BTCUSDT)."""
+    symbol = data.get("symbol") or formulas.DEFAULT_SYMBOL
+    return instruments.INSTRUMENTS[symbol].base
+
+
+# Calculators that ask for no asset name their quantities' unit in words.
+BASE_UNIT = _("(base asset)")
+BORROWED_UNIT = _("(borrowed asset)")
+SPENT_UNIT = _("(asset the order spends)")
 
 DEFINITIONS: dict[str, CalculatorDefinition] = {
     d.slug: d
@@ -164,9 +199,9 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             form_class=forms.InitialMarginForm,
             example=(("quantity", "0.5"), ("entry_price", "60000"), ("leverage", "10")),
             results=(
-                ResultRow("initial_margin", _("Initial margin"), USDT),
-                ResultRow("notional", _("Notional value"), USDT),
-                ResultRow("borrowed", _("Borrowed from the exchange"), USDT),
+                ResultRow("initial_margin", _("Initial margin"), fmt.VALUE),
+                ResultRow("notional", _("Notional value"), fmt.VALUE),
+                ResultRow("borrowed", _("Borrowed from the exchange"), fmt.VALUE),
             ),
             explainer_template="calculators/explainers/initial_margin.html",
             explainer=explain_initial_margin,
@@ -184,9 +219,9 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
                 ("leverage", "10"),
             ),
             results=(
-                ResultRow("pnl", _("Profit or loss"), USDT, signed=True),
-                ResultRow("roe_percent", _("Return on margin (ROE)"), PERCENT, signed=True),
-                ResultRow("initial_margin", _("Initial margin"), USDT),
+                ResultRow("pnl", _("Profit or loss"), fmt.VALUE, signed=True),
+                ResultRow("roe_percent", _("Return on margin (ROE)"), fmt.PERCENT, signed=True),
+                ResultRow("initial_margin", _("Initial margin"), fmt.VALUE),
             ),
             chart=pictures.pnl_chart,
         ),
@@ -205,7 +240,7 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
                 ResultRow(
                     "target_price",
                     _("Target price"),
-                    USDT,
+                    fmt.PRICE,
                     none_text=_("none: no positive price gives this return"),
                 ),
             ),
@@ -228,12 +263,12 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
                 ResultRow(
                     "liquidation_price",
                     _("Liquidation price"),
-                    USDT,
+                    fmt.PRICE,
                     none_text=_("none: no price move liquidates this position"),
                 ),
-                ResultRow("bracket", _("Leverage bracket at that price"), kind="count"),
-                ResultRow("maintenance_margin_rate", _("Maintenance margin rate"), kind="fraction"),
-                ResultRow("maintenance_amount", _("Maintenance amount (cum)"), USDT),
+                ResultRow("bracket", _("Leverage bracket at that price"), fmt.COUNT),
+                ResultRow("maintenance_margin_rate", _("Maintenance margin rate"), fmt.FRACTION),
+                ResultRow("maintenance_amount", _("Maintenance amount (cum)"), fmt.VALUE),
             ),
             chart=pictures.liquidation_chart,
             advanced=(
@@ -256,9 +291,9 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
                 ("leverage", "20"),
             ),
             results=(
-                ResultRow("max_notional", _("Maximum notional"), USDT),
-                ResultRow("max_quantity", _("Maximum quantity")),
-                ResultRow("limited_by", _("Limited by"), kind="choice"),
+                ResultRow("max_notional", _("Maximum notional"), LIMIT),
+                ResultRow("max_quantity", _("Maximum quantity"), fmt.QUANTITY, unit=base_asset),
+                ResultRow("limited_by", _("Limited by"), CHOICE),
             ),
         ),
         CalculatorDefinition(
@@ -268,9 +303,9 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             form_class=forms.OpenPriceForm,
             example=(("entry", "60000@0.1"), ("entry", "58000@0.2"), ("entry", "55000@0.2")),
             results=(
-                ResultRow("average_price", _("Average open price"), USDT),
-                ResultRow("total_quantity", _("Total quantity")),
-                ResultRow("total_notional", _("Total notional"), USDT),
+                ResultRow("average_price", _("Average open price"), fmt.PRICE),
+                ResultRow("total_quantity", _("Total quantity"), fmt.QUANTITY, unit=BASE_UNIT),
+                ResultRow("total_notional", _("Total notional"), fmt.VALUE),
             ),
         ),
         CalculatorDefinition(
@@ -286,14 +321,18 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             ),
             results=(
                 ResultRow(
-                    "margin_level", _("Margin level (ML)"), none_text=_("∞ (you owe nothing)")
+                    "margin_level",
+                    _("Margin level (ML)"),
+                    fmt.RATIO,
+                    none_text=_("∞ (you owe nothing)"),
                 ),
                 ResultRow(
                     "collateral_margin_level",
                     _("Collateral margin level (CML)"),
+                    fmt.RATIO,
                     none_text=_("∞ (you owe nothing)"),
                 ),
-                ResultRow("state", _("Account state"), kind="state"),
+                ResultRow("state", _("Account state"), STATE),
             ),
             chart=pictures.margin_level_chart,
         ),
@@ -314,13 +353,13 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
                 ResultRow(
                     "liquidation_price",
                     _("Liquidation price"),
-                    USDT,
+                    fmt.PRICE,
                     none_text=_("none: no positive price reaches this level"),
                 ),
                 ResultRow(
                     "margin_call_price",
                     _("Margin-call price"),
-                    USDT,
+                    fmt.PRICE,
                     none_text=_("none: no positive price reaches this level"),
                 ),
             ),
@@ -339,12 +378,17 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
                 ("borrow_minute", "30"),
             ),
             results=(
-                ResultRow("total_interest", _("Total interest")),
-                ResultRow("hourly_charge", _("Interest per hour (as posted)")),
-                ResultRow("charged_hours", _("Hours charged"), kind="count"),
-                ResultRow("hourly_rate_percent", _("Hourly rate"), PERCENT),
-                ResultRow("daily_rate_percent", _("Daily rate"), PERCENT),
-                ResultRow("yearly_rate_percent", _("Yearly rate (no compounding)"), PERCENT),
+                ResultRow("total_interest", _("Total interest"), fmt.QUANTITY, unit=BORROWED_UNIT),
+                ResultRow(
+                    "hourly_charge",
+                    _("Interest per hour (as posted)"),
+                    fmt.QUANTITY,
+                    unit=BORROWED_UNIT,
+                ),
+                ResultRow("charged_hours", _("Hours charged"), fmt.COUNT, unit=_("h")),
+                ResultRow("hourly_rate_percent", _("Hourly rate"), fmt.RATE),
+                ResultRow("daily_rate_percent", _("Daily rate"), fmt.RATE),
+                ResultRow("yearly_rate_percent", _("Yearly rate (no compounding)"), fmt.RATE),
             ),
             exclusive=(("daily_rate_percent", "hourly_rate_percent"),),
         ),
@@ -359,7 +403,7 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
                 ("margin_kind", "cross3x"),
                 ("collateral_ratio", "1"),
             ),
-            results=(ResultRow("max_borrow", _("Maximum you can borrow"), USDT),),
+            results=(ResultRow("max_borrow", _("Maximum you can borrow"), LIMIT),),
         ),
         CalculatorDefinition(
             slug="auto-borrow",
@@ -367,10 +411,62 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             question=_("How much does auto-borrow lend me for this order?"),
             form_class=forms.AutoBorrowForm,
             example=(("wallet_balance", "500"), ("order_amount", "2000")),
-            results=(ResultRow("borrow_amount", _("Amount borrowed")),),
+            results=(
+                ResultRow("borrow_amount", _("Amount borrowed"), fmt.QUANTITY, unit=SPENT_UNIT),
+            ),
         ),
     )
 }
+
+
+# How each step's value is written: the same kind as the result it computes, so a number
+# reads the same in the result and in its steps (SPEC §7). Keyed by the step's label as the
+# worked solutions write it (untranslated); a step without a number is not listed. A test
+# runs every calculator's example and checks that each numbered step has a kind here.
+STEP_KINDS: dict[str, str] = {
+    # futures
+    "Notional value": fmt.VALUE,
+    "Initial margin": fmt.VALUE,
+    "Borrowed": fmt.VALUE,
+    "Profit and loss": fmt.VALUE,
+    "Return on equity": fmt.PERCENT,
+    "Price move needed": fmt.PERCENT,
+    "Target price": fmt.PRICE,
+    "Notional at entry": fmt.VALUE,
+    "Isolated margin (wallet balance)": fmt.VALUE,
+    "Liquidation price in the bracket": fmt.PRICE,
+    "Notional at the liquidation price": fmt.VALUE,
+    "Bracket check": fmt.COUNT,
+    "Notional the balance allows": fmt.VALUE,
+    "Notional the brackets allow": fmt.VALUE,
+    "Maximum notional": LIMIT,
+    "Maximum quantity": fmt.QUANTITY,
+    # margin
+    "Margin level": fmt.RATIO,
+    "Collateral margin level": fmt.RATIO,
+    "Liquidation price": fmt.PRICE,
+    "Margin-call price": fmt.PRICE,
+    "Check: margin level at the liquidation price": fmt.RATIO,
+    "Hourly rate (%)": fmt.RATE,
+    "Daily rate (%)": fmt.RATE,
+    "Yearly rate (%)": fmt.RATE,
+    "Charged hours": fmt.COUNT,
+    "Interest per hour": fmt.QUANTITY,
+    "Total interest": fmt.QUANTITY,
+    "Maximum borrow": LIMIT,
+    # spot
+    "Total notional": fmt.VALUE,
+    "Total quantity": fmt.QUANTITY,
+    "Average open price": fmt.PRICE,
+    "Amount borrowed": fmt.QUANTITY,
+}
+
+
+def write_number(value: Any, kind: str, *, symbol: str = formulas.DEFAULT_SYMBOL) -> str:
+    """A result or step value as the page writes it (no unit)."""
+    if kind == LIMIT:
+        return fmt.format_decimal(value, fmt.VALUE_PLACES, rounding=ROUND_FLOOR)
+    return fmt.format_number(value, kind, symbol=symbol)
 
 
 @dataclass(slots=True)
@@ -392,6 +488,8 @@ def present(
     *,
     prefix: str,
 ) -> Presentation:
+    data = form.cleaned_data
+    symbol = data.get("symbol") or formulas.DEFAULT_SYMBOL
     rows = []
     state = None
     for spec in definition.results:
@@ -400,34 +498,48 @@ def present(
             "key": spec.key,
             "label": spec.label,
             "value": value,
-            "unit": spec.unit,
+            "unit": spec.unit_for(data),
             "kind": spec.kind,
             "none_text": spec.none_text,
             "sign": "",
+            "text": "",
         }
         if spec.signed and isinstance(value, Decimal) and value != 0:
             row["sign"] = "positive" if value > 0 else "negative"
-        if spec.kind == "fraction" and isinstance(value, Decimal):
-            row["percent"] = formulas.quantize8(value * 100)
-        if spec.kind == "choice" and isinstance(value, str):
+        if spec.kind == CHOICE and isinstance(value, str):
             row["text"] = LIMITED_BY_LABELS.get(value, value)
-        if spec.kind == "state" and isinstance(value, str):
+        elif spec.kind == STATE and isinstance(value, str):
             state = {
                 "name": value,
                 "label": STATE_LABELS[value],
                 "advice": translate(formulas.STATE_ADVICE[value]),
             }
             row["state"] = state
+            row["text"] = state["label"]
+        elif value is not None:
+            row["text"] = write_number(value, spec.kind, symbol=symbol)
+            if spec.kind == fmt.FRACTION:
+                row["percent"] = fmt.format_percent(value * 100)
         rows.append(row)
-    steps = [
-        {
-            "label": translate(step.label),
-            "formula": translate(step.formula),
-            "substituted": step.substituted,
-            "value": step.value,
-        }
-        for step in result.steps
-    ]
+    # A step's quantity is in the same unit as the calculator's quantity result.
+    quantity_unit = next((r["unit"] for r in rows if r["kind"] == fmt.QUANTITY), "")
+    steps = []
+    for step in result.steps:
+        kind = STEP_KINDS.get(step.label, fmt.QUANTITY)
+        shown = None
+        if step.value is not None:
+            shown = write_number(step.value, kind, symbol=symbol)
+            unit = quantity_unit if kind == fmt.QUANTITY else DEFAULT_UNITS.get(kind, "")
+            shown = f"{shown} {unit}".rstrip()
+        steps.append(
+            {
+                "label": translate(step.label),
+                "formula": translate(step.formula),
+                "substituted": step.substituted,
+                "value": step.value,
+                "text": shown,
+            }
+        )
     chart = None
     if definition.chart is not None:
         chart = definition.chart(form.cleaned_data, result, f"{prefix}-chart")
@@ -444,15 +556,8 @@ def present(
 
 def _announce(row: Mapping[str, Any]) -> str:
     """One sentence for screen readers when the result changes (the first result row)."""
-    from config.formatting import format_amount as amount
-
-    value = row["value"]
-    if value is None:
+    if row["value"] is None:
         shown = str(row["none_text"])
-    elif row["kind"] == "state":
-        shown = str(row["state"]["label"])
-    elif row["kind"] == "choice":
-        shown = str(row.get("text", value))
     else:
-        shown = f"{amount(value)} {row['unit']}".strip()
+        shown = f"{row['text']} {row['unit']}".strip()
     return f"{row['label']}: {shown}"

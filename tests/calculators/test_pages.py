@@ -93,8 +93,7 @@ def test_htmx_gets_only_the_result_partial(client):
     assert "HX-Request" in response["Vary"]
     # The headline next to the inputs (and screen readers' live region) updates out of band.
     assert (
-        '<span id="calc-announce" hx-swap-oob="innerHTML">'
-        "Liquidation price: 9,036.14457831 USDT</span>"
+        '<span id="calc-announce" hx-swap-oob="innerHTML">Liquidation price: 9,036.14 USDT</span>'
     ) in html
 
 
@@ -177,9 +176,9 @@ def test_the_initial_margin_page_explains_the_misconception_with_the_numbers(cli
     ).content.decode()
     # Wrong: 2,000 × 5 + maintenance (2,000 × 0.4 % = 8) = 10,008; right: 2,000 ÷ 5 = 400.
     assert "notional × leverage + maintenance" in html
-    assert "2,000 × 5 + 8 = 10,008 USDT" in html
-    assert "That is about 25 times the 400 USDT" in html  # 10,008 ÷ 400 = 25.02
-    assert "2,000 ÷ 5 = 400 USDT" in html
+    assert "2,000.00 × 5 + 8.00 = 10,008.00 USDT" in html
+    assert "That is about 25 times the 400.00 USDT" in html  # 10,008 ÷ 400 = 25.02
+    assert "2,000.00 ÷ 5 = 400.00 USDT" in html
     assert "on BTCUSDT's leverage bracket 1" in html
 
 
@@ -264,7 +263,9 @@ def test_the_max_borrow_page_takes_the_hourly_rate(client):
         {"collateral_value": "15000", "total_liabilities": "5000", "hourly_rate_percent": "1"},
     ).content.decode()
     assert 'name="hourly_rate_percent"' in html
-    assert "14,563.10679612" in html
+    # 14,563.10679612: a maximum is shown rounded down, so the amount shown can be borrowed.
+    assert '14,563.10 <span class="unit">USDT' in html
+    assert "14,563.11" not in html
 
 
 def test_a_position_too_small_to_show_its_margin_still_gets_the_explainer(client):

@@ -15,7 +15,7 @@ def test_typing_updates_the_result_and_the_chart_without_a_page_load(page, base_
     chart = page.locator("#calc-result svg.chart")
     liquidation_mark = chart.locator('line[stroke="#a40e26"]')
     # The example: 0.5 BTC long at 60,000 with 10x isolated margin.
-    expect(headline).to_contain_text("54,216.86746988")
+    expect(headline).to_contain_text("54,216.87 USDT")
     mark_before = liquidation_mark.get_attribute("x1")
     # A full page load would wipe this; an htmx swap leaves it alone.
     page.evaluate("window.__stillHere = 'yes'")
@@ -25,7 +25,7 @@ def test_typing_updates_the_result_and_the_chart_without_a_page_load(page, base_
     leverage.press_sequentially("20", delay=40)
 
     # 10x → 20x: WB = 1,500; LP = (1,500 − 30,000) ÷ (0.002 − 0.5) = 57,228.91566265…
-    expect(headline).to_contain_text("57,228.91566265")
+    expect(headline).to_contain_text("57,228.92 USDT")
     expect(page).to_have_url(base_url + LIQUIDATION + "?side=long&entry_price=60000&quantity=0.5"
                              "&margin_mode=isolated&symbol=BTCUSDT&leverage=20")  # fmt: skip
     assert page.evaluate("window.__stillHere") == "yes"
@@ -40,7 +40,7 @@ def test_typing_updates_the_result_and_the_chart_without_a_page_load(page, base_
     shared = page.url
     other = page.context.new_page()
     other.goto(shared)
-    expect(other.locator('[data-result="liquidation_price"] dd')).to_contain_text("57,228.91566265")
+    expect(other.locator('[data-result="liquidation_price"] dd')).to_contain_text("57,228.92 USDT")
     other.close()
 
 
@@ -49,13 +49,13 @@ def test_back_shows_the_inputs_and_result_of_the_previous_url(page, base_url):
     headline = page.locator('[data-result="liquidation_price"] dd')
     leverage = page.get_by_label("Leverage (×)")
     leverage.fill("20")
-    expect(headline).to_contain_text("57,228.91566265")
+    expect(headline).to_contain_text("57,228.92 USDT")
     leverage.fill("5")
     # WB = 6,000; LP = (6,000 − 30,000) ÷ (0.002 − 0.5) = 48,192.77108434…
-    expect(headline).to_contain_text("48,192.77108434")
+    expect(headline).to_contain_text("48,192.77 USDT")
     page.go_back()
     expect(page).to_have_url(re.compile(r"leverage=20$"))
-    expect(headline).to_contain_text("57,228.91566265")
+    expect(headline).to_contain_text("57,228.92 USDT")
     expect(page.get_by_label("Leverage (×)")).to_have_value("20")
 
 
@@ -87,7 +87,7 @@ def test_it_works_without_javascript(browser, base_url):
     page.goto(base_url + LIQUIDATION)
     page.get_by_label("Leverage (×)").fill("20")
     page.get_by_role("button", name="Calculate").click()
-    expect(page.locator('[data-result="liquidation_price"] dd')).to_contain_text("57,228.91566265")
+    expect(page.locator('[data-result="liquidation_price"] dd')).to_contain_text("57,228.92 USDT")
     assert "leverage=20" in page.url
     # A mistake comes back next to its field, in a page the server rendered.
     page.get_by_label("Quantity").fill("-1")
