@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from calculators import formulas, instruments, worked
 from calculators.fields import (
     EntryListField,
+    NumberFormat,
     StrictBooleanField,
     StrictChoiceField,
     StrictDecimalField,
@@ -136,6 +137,12 @@ class CalculatorForm(forms.Form):
     slug: ClassVar[str]
     bound_field_class = CalculatorBoundField
 
+    def __init__(self, *args: Any, number_format: NumberFormat | None = None, **kwargs: Any):
+        # Pages pass the number format they display in, so "60,000" typed (or copied from
+        # the page) is read as 60000; the API passes none and stays strict (SPEC §7).
+        self.number_format = number_format
+        super().__init__(*args, **kwargs)
+
     def _clean_fields(self) -> None:
         # Django's version builds a BoundField per field first, and each one evaluates its
         # lazily translated help text: a dozen catalogue lookups per request that the API
@@ -144,6 +151,12 @@ class CalculatorForm(forms.Form):
         # (No field here is disabled and no form defines clean_<field>.)
         for name, field in self.fields.items():
             value = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+            if (
+                self.number_format
+                and isinstance(field, StrictDecimalField)
+                and isinstance(value, str)
+            ):
+                value = self.number_format.to_plain(value)
             try:
                 self.cleaned_data[name] = field.clean(value)
             except ValidationError as error:

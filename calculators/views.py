@@ -15,11 +15,12 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryD
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django_htmx.http import push_url
 
-from calculators import definitions, forms, formulas
+from calculators import definitions, fields, forms, formulas
 from calculators.definitions import DEFINITIONS, CalculatorDefinition
 
 PAGE_TEMPLATE = "calculators/calculator.html"
@@ -58,7 +59,11 @@ def calculator_context(
     Shared by the page and the ``{% calculator_widget %}`` tag so an embedded calculator
     is the same form, the same numbers and the same markup as the page.
     """
-    form = definition.form_class(query, auto_id=f"{prefix}-%s")
+    form = definition.form_class(
+        query,
+        auto_id=f"{prefix}-%s",
+        number_format=fields.display_number_format(get_language()),
+    )
     result = form.compute()
     page_url = reverse("calculators:calculator", args=[definition.slug])
     clean_query = definition.clean_query(query)

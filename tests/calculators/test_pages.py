@@ -277,3 +277,21 @@ def test_a_position_too_small_to_show_its_margin_still_gets_the_explainer(client
     html = response.content.decode()
     # 10 × 10 + 10 × 0.4 % of the notional, over the notional: 100.04 → about 100 times.
     assert "That is about 100 times" in html
+
+
+def test_the_page_accepts_numbers_written_as_it_prints_them(client):
+    query = {**ISOLATED_LONG, "entry_price": "10,000", "quantity": "1.000"}
+    html = client.get(LIQUIDATION, query).content.decode()
+    assert "No result yet" not in html
+    assert "9,036.14 USDT" in html
+    # The htmx partial reads them the same way.
+    html = client.get(LIQUIDATION, query, HTTP_HX_REQUEST="true").content.decode()
+    assert "9,036.14 USDT" in html
+
+
+def test_the_api_stays_strict_about_thousands_separators(client):
+    response = client.get(
+        "/api/calculators/liquidation-price/", {**ISOLATED_LONG, "entry_price": "10,000"}
+    )
+    assert response.status_code == 400
+    assert "entry_price" in response.json()["errors"]
