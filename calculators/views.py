@@ -18,7 +18,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
-from django_htmx.http import push_url
+from django_htmx.http import push_url, reswap
 
 from calculators import definitions, fields, forms, formulas
 from calculators.definitions import DEFINITIONS, CalculatorDefinition
@@ -120,6 +120,10 @@ def calculator_page(request: HttpRequest, slug: str) -> HttpResponse:
         # band: the messages live next to the fields, outside the swapped result.
         context["partial"] = True
         response = render(request, RESULT_PARTIAL, context)
+        if context["result"] is None:
+            # Keep the last good result on screen (dimmed by the out-of-band "not updated"
+            # note); one bad keystroke should not wipe what the learner was reading.
+            reswap(response, "none")
         if urlsplit(request.htmx.current_url_abs_path or "").path == request.path:
             # On the page itself: keep the address bar shareable, with the inputs in the
             # canonical order and nothing else.

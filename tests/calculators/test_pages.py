@@ -295,3 +295,39 @@ def test_the_api_stays_strict_about_thousands_separators(client):
     )
     assert response.status_code == 400
     assert "entry_price" in response.json()["errors"]
+
+
+def _stale_note(html: str) -> str:
+    match = re.search(r'<div id="calc-stale" class="stale-note"[^>]*>.*?</div>', html, re.S)
+    assert match, "the page has the 'not updated' note element"
+    return match.group(0)
+
+
+def test_a_mistake_typed_with_htmx_keeps_the_last_result_and_says_it_is_not_updated(client):
+    bad = {**ISOLATED_LONG, "quantity": "-1"}
+    response = client.get(LIQUIDATION, bad, HTTP_HX_REQUEST="true")
+    # htmx leaves the result box as it is (the last good result) ...
+    assert response["HX-Reswap"] == "none"
+    html = response.content.decode()
+    # ... and swaps in, out of band, the note that dims it, naming the field to fix.
+    note = _stale_note(html)
+    assert 'hx-swap-oob="true"' in note
+    assert "Not updated:" in note
+    assert '<a href="#calc-quantity">Quantity</a>: Enter a number greater than zero.' in note
+    assert "Enter a number greater than zero." in _oob_errors(html, "quantity")
+    assert "Not updated: fix the inputs. Quantity:" in html  # the live headline
+
+
+def test_a_good_answer_clears_the_not_updated_note(client):
+    response = client.get(LIQUIDATION, ISOLATED_LONG, HTTP_HX_REQUEST="true")
+    assert "HX-Reswap" not in response
+    note = _stale_note(response.content.decode())
+    assert 'hx-swap-oob="true"' in note
+    assert "Not updated" not in note
+
+
+def test_without_javascript_a_mistake_shows_the_messages_and_no_result(client):
+    html = client.get(LIQUIDATION, {**ISOLATED_LONG, "quantity": "-1"}).content.decode()
+    assert "No result yet" in html
+    assert "Not updated" not in _stale_note(html)
+    assert '<ol class="steps">' not in html

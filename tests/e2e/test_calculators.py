@@ -66,7 +66,11 @@ def test_a_mistake_is_shown_next_to_the_field_and_goes_away_when_fixed(page, bas
     quantity.fill("-1")
     field_errors = page.locator("#calc-field-quantity .errorlist")
     expect(field_errors).to_have_text("Enter a number greater than zero.")
-    expect(page.locator("#calc-result")).to_contain_text("No result yet")
+    # The last good result stays, marked as not updated and dimmed; no "No result" wipe.
+    expect(page.locator("#calc-stale")).to_contain_text("Not updated")
+    expect(page.locator('[data-result="liquidation_price"] dd')).to_contain_text("54,216.87 USDT")
+    expect(page.locator("#calc-result .result")).to_have_css("opacity", "0.5")
+    expect(page.locator("#calc-result")).not_to_contain_text("No result yet")
     expect(quantity).to_be_focused()
     # Only the message was swapped in: what the learner typed is still there, still theirs.
     expect(quantity).to_have_value("-1")
@@ -76,6 +80,8 @@ def test_a_mistake_is_shown_next_to_the_field_and_goes_away_when_fixed(page, bas
 
     quantity.fill("2")
     expect(field_errors).to_have_count(0)
+    expect(page.locator("#calc-stale")).to_be_empty()
+    expect(page.locator("#calc-result .result")).to_have_css("opacity", "1")
     expect(quantity).not_to_have_css("border-color", "rgb(164, 14, 38)")
     expect(page.locator('[data-result="liquidation_price"] dd')).to_contain_text("USDT")
     assert page.evaluate("window.__stillHere") == "yes"
