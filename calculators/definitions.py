@@ -19,7 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from calculators import forms, formulas, instruments, pictures, worked
+from calculators import forms, formulas, instruments, pictures, terms, worked
 from calculators.charts import RenderedChart
 from config import formatting as fmt
 
@@ -503,6 +503,7 @@ def present(
             "none_text": spec.none_text,
             "sign": "",
             "text": "",
+            "term": terms.TERMS.get(terms.RESULT_TERMS.get(spec.key, "")),
         }
         if spec.signed and isinstance(value, Decimal) and value != 0:
             row["sign"] = "positive" if value > 0 else "negative"

@@ -23,7 +23,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from calculators import formulas, instruments, worked
+from calculators import formulas, instruments, terms, worked
 from calculators.fields import (
     EntryListField,
     NumberFormat,
@@ -124,10 +124,17 @@ class CalculatorBoundField(BoundField):
         return attrs
 
     @property
+    def term(self) -> terms.Term | None:
+        """The trading term this input is about, explained next to it (``calculators.terms``)."""
+        return terms.field_term(self.name)
+
+    @property
     def aria_describedby(self) -> str | None:
         if not self.auto_id:
             return None
         ids = [f"{self.auto_id}_helptext"] if self.help_text else []
+        if self.term is not None:
+            ids.append(f"{self.auto_id}_term")
         return " ".join([*ids, f"{self.auto_id}_error"])
 
 
