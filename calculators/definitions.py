@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
@@ -82,6 +83,42 @@ class ResultRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """Why a legal but surprising result is what it is, with where to look next."""
+
+    text: str
+    link_text: str = ""
+    link_url: str = ""
+
+
+Query = dict[str, str]
+# (the inputs as cleaned, the results) → the query string of the next step, or None when
+# the numbers do not carry over (the link then opens that calculator's worked example).
+Carry = Callable[[Mapping[str, Any], Mapping[str, Any]], Query | None]
+NoteWriter = Callable[[Mapping[str, Any], worked.CalcResult], list[Note]]
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    """A link offered under a result: another calculator (``slug``) or a named URL (the
+    sandbox's order form), with the learner's numbers carried where the target reads them."""
+
+    text: Promise
+    slug: str = ""
+    url_name: str = ""
+    carry: Carry | None = None
+
+    def url(self, data: Mapping[str, Any], results: Mapping[str, Any]) -> str:
+        base = (
+            reverse("calculators:calculator", args=[self.slug])
+            if self.slug
+            else reverse(self.url_name)
+        )
+        query = self.carry(data, results) if self.carry else None
+        return f"{base}?{urlencode(query)}" if query else base
+
+
+@dataclass(frozen=True, slots=True)
 class CalculatorDefinition:
     slug: str
     title: Promise
@@ -97,6 +134,10 @@ class CalculatorDefinition:
     advanced: tuple[str, ...] = ()
     # Inputs that exclude each other: prefilling one in a widget drops the others' example.
     exclusive: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    # Results that are legal but surprising, explained (e.g. a max borrow of 0).
+    notes: NoteWriter | None = None
+    # Where to go from here: the related calculator, the sandbox.
+    next_steps: tuple[NextStep, ...] = ()
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -178,6 +219,230 @@ def explain_initial_margin(data: Mapping[str, Any]) -> worked.InitialMarginMixUp
     )
 
 
+def _plain(value: Decimal) -> str:
+    """A number for a query string: plain digits, no exponent, no trailing zeros."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _usdt(value: Decimal) -> str:
+    return f"{fmt.format_value(value)} USDT"
+
+
+def _step_value(result: worked.CalcResult, label: str) -> Decimal | None:
+    return next((step.value for step in result.steps if step.label == label), None)
+
+
+def _calculator_url(slug: str, query: Query | None = None) -> str:
+    base = reverse("calculators:calculator", args=[slug])
+    return f"{base}?{urlencode(query)}" if query else base
+
+
+def auto_borrow_notes(data: Mapping[str, Any], result: worked.CalcResult) -> list[Note]:
+    """Auto-borrow lends the whole shortfall, however large: say the account's limit applies."""
+    amount = result.results["borrow_amount"]
+    if not amount:
+        return []
+    wallet, order = data["wallet_balance"], data["order_amount"]
+    text = gettext(
+        "Auto-borrow covers only the shortfall: %(amount)s = order %(order)s − wallet "
+        "%(wallet)s. It is still a loan, so the account's maximum borrow applies: the order "
+        "is refused if your collateral cannot back that much."
+    ) % {
+        "amount": fmt.format_quantity(amount),
+        "order": fmt.format_quantity(order),
+        "wallet": fmt.format_quantity(wallet),
+    }
+    if amount > wallet:
+        text += " " + gettext(
+            "Here the loan is larger than what you hold: it would leverage your own money."
+        )
+    return [
+        Note(
+            text,
+            gettext("How much may I borrow against %(wallet)s?")
+            % {"wallet": fmt.format_quantity(wallet)},
+            _calculator_url("max-borrow", {"collateral_value": _plain(wallet)}),
+        )
+    ]
+
+
+def max_borrow_notes(data: Mapping[str, Any], result: worked.CalcResult) -> list[Note]:
+    """A maximum of 0 says why: the collateral does not exceed I × (debt + interest)."""
+    if result.results["max_borrow"] != 0:
+        return []
+    kind = formulas.margin_kind_for(data.get("margin_kind") or formulas.DEFAULT_MARGIN_KIND)
+    collateral = data["collateral_value"]
+    if collateral == 0:
+        return [Note(gettext("You have no collateral, so there is nothing to borrow against."))]
+    cml = formulas.margin_level_value(
+        total_assets=collateral,
+        total_liabilities=data.get("total_liabilities") or Decimal(0),
+        outstanding_interest=data.get("outstanding_interest") or Decimal(0),
+    )
+    return [
+        Note(
+            gettext(
+                "Nothing can be borrowed: the collateral value %(collateral)s does not exceed "
+                "I × (liabilities + interest). Your collateral margin level is %(cml)s, at or "
+                "below the borrow threshold I = %(threshold)s of %(kind)s, and any loan would "
+                "lower it further. Repay or add collateral first."
+            )
+            % {
+                "collateral": _usdt(collateral),
+                "cml": "∞" if cml is None else fmt.format_ratio(cml),
+                "threshold": _plain(kind.borrow_threshold),
+                "kind": gettext(kind.label),
+            },
+            gettext("Check the margin level of this account"),
+            _calculator_url(
+                "margin-level",
+                {
+                    "total_assets": _plain(collateral),
+                    "total_liabilities": _plain(data.get("total_liabilities") or Decimal(0)),
+                    "outstanding_interest": _plain(data.get("outstanding_interest") or Decimal(0)),
+                    "margin_kind": kind.name,
+                },
+            ),
+        )
+    ]
+
+
+def max_open_notes(data: Mapping[str, Any], result: worked.CalcResult) -> list[Note]:
+    """When the bracket, not the balance, limits the position, say so and what to change."""
+    if result.results["limited_by"] != formulas.LIMITED_BY_BRACKET:
+        return []
+    allowed = _step_value(result, "Notional the balance allows")
+    return [
+        Note(
+            gettext(
+                "Your balance × leverage would allow %(allowed)s, but at %(leverage)s× "
+                "%(symbol)s's leverage brackets cap the position at %(cap)s. A lower "
+                "leverage allows a bigger position."
+            )
+            % {
+                "allowed": _usdt(allowed) if allowed is not None else "—",
+                "leverage": _plain(data["leverage"]),
+                "symbol": data.get("symbol") or formulas.DEFAULT_SYMBOL,
+                "cap": _usdt(result.results["max_notional"]),
+            }
+        )
+    ]
+
+
+def pnl_notes(data: Mapping[str, Any], result: worked.CalcResult) -> list[Note]:
+    """A loss beyond the margin cannot happen to an isolated position: it is liquidated first."""
+    if result.results["roe_percent"] > -100:
+        return []
+    return [
+        Note(
+            gettext(
+                "This loss is more than the %(margin)s margin you put up. An isolated "
+                "position would have been liquidated before the price got there."
+            )
+            % {"margin": _usdt(result.results["initial_margin"])},
+            gettext("Find its liquidation price"),
+            _calculator_url("liquidation-price", _isolated_position(data, data)),
+        )
+    ]
+
+
+def _isolated_position(data: Mapping[str, Any], results: Mapping[str, Any]) -> Query | None:
+    """The same position in the liquidation-price calculator, isolated at its leverage."""
+    if "quantity" not in data or not data.get("leverage"):
+        return None
+    return {
+        "side": data.get("side") or formulas.LONG,
+        "entry_price": _plain(data["entry_price"]),
+        "quantity": _plain(data["quantity"]),
+        "margin_mode": formulas.ISOLATED,
+        "symbol": data.get("symbol") or formulas.DEFAULT_SYMBOL,
+        "leverage": _plain(data["leverage"]),
+    }
+
+
+def _max_open_from_margin(data: Mapping[str, Any], results: Mapping[str, Any]) -> Query:
+    return {
+        "entry_price": _plain(data["entry_price"]),
+        "available_balance": _plain(results["initial_margin"]),
+        "leverage": _plain(data["leverage"]),
+    }
+
+
+def _target_from_pnl(data: Mapping[str, Any], results: Mapping[str, Any]) -> Query:
+    return {
+        "side": data["side"],
+        "entry_price": _plain(data["entry_price"]),
+        "leverage": _plain(data["leverage"]),
+        "roe_percent": _plain(results["roe_percent"]),
+    }
+
+
+def _pnl_at_liquidation(data: Mapping[str, Any], results: Mapping[str, Any]) -> Query | None:
+    if results["liquidation_price"] is None or not data.get("leverage"):
+        return None
+    return {
+        "side": data["side"],
+        "entry_price": _plain(data["entry_price"]),
+        "exit_price": _plain(results["liquidation_price"]),
+        "quantity": _plain(data["quantity"]),
+        "leverage": _plain(data["leverage"]),
+    }
+
+
+def _margin_for_max(data: Mapping[str, Any], results: Mapping[str, Any]) -> Query | None:
+    if not results["max_quantity"]:
+        return None
+    return {
+        "quantity": _plain(results["max_quantity"]),
+        "entry_price": _plain(data["entry_price"]),
+        "leverage": _plain(data["leverage"]),
+    }
+
+
+def _liquidation_for_max(data: Mapping[str, Any], results: Mapping[str, Any]) -> Query | None:
+    if not results["max_quantity"]:
+        return None
+    return _isolated_position({**data, "quantity": results["max_quantity"]}, results)
+
+
+def _max_borrow_from_level(data: Mapping[str, Any], results: Mapping[str, Any]) -> Query:
+    collateral = data.get("collateral_value")
+    return {
+        "collateral_value": _plain(data["total_assets"] if collateral is None else collateral),
+        "total_liabilities": _plain(data["total_liabilities"]),
+        "outstanding_interest": _plain(data.get("outstanding_interest") or Decimal(0)),
+        "margin_kind": data.get("margin_kind") or formulas.DEFAULT_MARGIN_KIND,
+    }
+
+
+def _interest_on_max(data: Mapping[str, Any], results: Mapping[str, Any]) -> Query | None:
+    if not results["max_borrow"] or not data.get("hourly_rate_percent"):
+        return None
+    return {
+        "principal": _plain(results["max_borrow"]),
+        "hourly_rate_percent": _plain(data["hourly_rate_percent"]),
+        "hours": "24",
+    }
+
+
+def _max_borrow_for_wallet(data: Mapping[str, Any], results: Mapping[str, Any]) -> Query:
+    return {"collateral_value": _plain(data["wallet_balance"])}
+
+
+def _sandbox_limit_buy(data: Mapping[str, Any], results: Mapping[str, Any]) -> Query:
+    """The spot order form, prefilled: a limit buy of the total at the average price (at the
+    default symbol's tick, which the order form requires)."""
+    tick = instruments.INSTRUMENTS[formulas.DEFAULT_SYMBOL].tick
+    return {
+        "symbol": formulas.DEFAULT_SYMBOL,
+        "side": "buy",
+        "order_type": "limit",
+        "quantity": _plain(results["total_quantity"]),
+        "limit_price": _plain(results["average_price"].quantize(tick)),
+    }
+
+
 def base_asset(data: Mapping[str, Any]) -> str:
     """The base asset of the chosen futures symbol (BTC for BTCUSDT)."""
     symbol = data.get("symbol") or formulas.DEFAULT_SYMBOL
@@ -197,6 +462,16 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             title=_("Initial margin and leverage"),
             question=_("How much of my own money does a leveraged position tie up?"),
             form_class=forms.InitialMarginForm,
+            next_steps=(
+                NextStep(
+                    _("Its liquidation price"), slug="liquidation-price", carry=_isolated_position
+                ),
+                NextStep(
+                    _("The largest position this margin opens"),
+                    slug="max-open",
+                    carry=_max_open_from_margin,
+                ),
+            ),
             example=(("quantity", "0.5"), ("entry_price", "60000"), ("leverage", "10")),
             results=(
                 ResultRow("initial_margin", _("Initial margin"), fmt.VALUE),
@@ -211,6 +486,17 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             title=_("Profit, loss and ROE"),
             question=_("What do I make or lose if I close at this price, as a return on margin?"),
             form_class=forms.PnlForm,
+            notes=pnl_notes,
+            next_steps=(
+                NextStep(
+                    _("The price for a return you aim for"),
+                    slug="target-price",
+                    carry=_target_from_pnl,
+                ),
+                NextStep(
+                    _("Its liquidation price"), slug="liquidation-price", carry=_isolated_position
+                ),
+            ),
             example=(
                 ("side", "long"),
                 ("entry_price", "60000"),
@@ -230,6 +516,10 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             title=_("Target price"),
             question=_("At what price do I reach the return I am aiming for?"),
             form_class=forms.TargetPriceForm,
+            next_steps=(
+                NextStep(_("Profit and loss of a position"), slug="pnl"),
+                NextStep(_("Where such a position is liquidated"), slug="liquidation-price"),
+            ),
             example=(
                 ("side", "long"),
                 ("entry_price", "60000"),
@@ -251,6 +541,14 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             title=_("Futures liquidation price"),
             question=_("At what price does the exchange close my USDT-margined futures position?"),
             form_class=forms.LiquidationPriceForm,
+            next_steps=(
+                NextStep(
+                    _("What you lose at the liquidation price"),
+                    slug="pnl",
+                    carry=_pnl_at_liquidation,
+                ),
+                NextStep(_("The largest position a balance opens"), slug="max-open"),
+            ),
             example=(
                 ("side", "long"),
                 ("entry_price", "60000"),
@@ -284,6 +582,19 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             title=_("Maximum position size"),
             question=_("How big a position can my balance and leverage open?"),
             form_class=forms.MaxOpenForm,
+            notes=max_open_notes,
+            next_steps=(
+                NextStep(
+                    _("The margin this position ties up"),
+                    slug="initial-margin",
+                    carry=_margin_for_max,
+                ),
+                NextStep(
+                    _("Its liquidation price"),
+                    slug="liquidation-price",
+                    carry=_liquidation_for_max,
+                ),
+            ),
             example=(
                 ("symbol", formulas.DEFAULT_SYMBOL),
                 ("entry_price", "60000"),
@@ -301,6 +612,14 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             title=_("Average open price"),
             question=_("What is my average entry price after several fills?"),
             form_class=forms.OpenPriceForm,
+            next_steps=(
+                NextStep(
+                    _("Try this in the sandbox: a limit buy of this quantity at this price"),
+                    url_name="sandbox:order_preview",
+                    carry=_sandbox_limit_buy,
+                ),
+                NextStep(_("Profit and loss from an entry price"), slug="pnl"),
+            ),
             example=(("entry", "60000@0.1"), ("entry", "58000@0.2"), ("entry", "55000@0.2")),
             results=(
                 ResultRow("average_price", _("Average open price"), fmt.PRICE),
@@ -313,6 +632,16 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             title=_("Margin level"),
             question=_("How safe is my cross margin account right now?"),
             form_class=forms.MarginLevelForm,
+            next_steps=(
+                NextStep(
+                    _("How much more this account may borrow"),
+                    slug="max-borrow",
+                    carry=_max_borrow_from_level,
+                ),
+                NextStep(
+                    _("At what coin price the margin call comes"), slug="margin-liquidation-price"
+                ),
+            ),
             example=(
                 ("total_assets", "16000"),
                 ("total_liabilities", "10000"),
@@ -341,6 +670,10 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             title=_("Margin liquidation price"),
             question=_("At what coin price do I get a margin call, and when am I liquidated?"),
             form_class=forms.MarginLiquidationPriceForm,
+            next_steps=(
+                NextStep(_("The margin level of an account"), slug="margin-level"),
+                NextStep(_("How much an account may borrow"), slug="max-borrow"),
+            ),
             example=(
                 ("base_quantity", "1"),
                 ("quote_quantity", "0"),
@@ -371,6 +704,10 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             title=_("Margin interest"),
             question=_("How much interest will my margin loan cost?"),
             form_class=forms.InterestForm,
+            next_steps=(
+                NextStep(_("How much an account may borrow"), slug="max-borrow"),
+                NextStep(_("The margin level with the interest owed"), slug="margin-level"),
+            ),
             example=(
                 ("principal", "10000"),
                 ("daily_rate_percent", "0.02"),
@@ -397,6 +734,15 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             title=_("Maximum borrow"),
             question=_("How much more can I borrow and still be allowed to borrow?"),
             form_class=forms.MaxBorrowForm,
+            notes=max_borrow_notes,
+            next_steps=(
+                NextStep(
+                    _("The interest on this loan for a day"),
+                    slug="interest",
+                    carry=_interest_on_max,
+                ),
+                NextStep(_("What auto-borrow lends for an order"), slug="auto-borrow"),
+            ),
             example=(
                 ("collateral_value", "10000"),
                 ("total_liabilities", "2000"),
@@ -410,6 +756,15 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
             title=_("Auto-borrow"),
             question=_("How much does auto-borrow lend me for this order?"),
             form_class=forms.AutoBorrowForm,
+            notes=auto_borrow_notes,
+            next_steps=(
+                NextStep(
+                    _("How much this wallet may borrow"),
+                    slug="max-borrow",
+                    carry=_max_borrow_for_wallet,
+                ),
+                NextStep(_("The interest on a loan"), slug="interest"),
+            ),
             example=(("wallet_balance", "500"), ("order_amount", "2000")),
             results=(
                 ResultRow("borrow_amount", _("Amount borrowed"), fmt.QUANTITY, unit=SPENT_UNIT),
@@ -417,6 +772,44 @@ DEFINITIONS: dict[str, CalculatorDefinition] = {
         ),
     )
 }
+
+
+@dataclass(frozen=True, slots=True)
+class CalculatorGroup:
+    """A section of the calculators index; ``slugs`` in the order a beginner meets them."""
+
+    name: str
+    title: Promise
+    intro: Promise
+    slugs: tuple[str, ...]
+
+    @property
+    def calculators(self) -> list[CalculatorDefinition]:
+        return [DEFINITIONS[slug] for slug in self.slugs]
+
+
+# The index, grouped by the kind of trading, each group in the order the lessons meet them:
+# what a leveraged position costs, what it earns, where it ends; then borrowing.
+GROUPS: tuple[CalculatorGroup, ...] = (
+    CalculatorGroup(
+        "futures",
+        _("Futures (USDⓈ-M)"),
+        _("Leverage on a futures position. New here? Start with initial margin."),
+        ("initial-margin", "pnl", "target-price", "liquidation-price", "max-open"),
+    ),
+    CalculatorGroup(
+        "margin",
+        _("Cross Margin"),
+        _("Borrowing in a margin account. Start with the margin level."),
+        ("margin-level", "interest", "max-borrow", "auto-borrow", "margin-liquidation-price"),
+    ),
+    CalculatorGroup(
+        "spot",
+        _("Spot"),
+        _("Buying and selling what you own."),
+        ("open-price",),
+    ),
+)
 
 
 # How each step's value is written: the same kind as the result it computes, so a number
@@ -479,6 +872,8 @@ class Presentation:
     chart: RenderedChart | None
     explain: Any
     announcement: str
+    notes: list[Note] = field(default_factory=list)
+    next_steps: list[dict[str, str]] = field(default_factory=list)
 
 
 def present(
@@ -552,6 +947,11 @@ def present(
         chart=chart,
         explain=explain,
         announcement=_announce(rows[0]),
+        notes=definition.notes(data, result) if definition.notes else [],
+        next_steps=[
+            {"text": str(step.text), "url": step.url(data, result.results)}
+            for step in definition.next_steps
+        ],
     )
 
 

@@ -36,7 +36,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "calculators/index.html",
-        {"title": _("Calculators"), "calculators": list(DEFINITIONS.values())},
+        {"title": _("Calculators"), "groups": definitions.GROUPS},
     )
 
 
