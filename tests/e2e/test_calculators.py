@@ -7,11 +7,12 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import axe_serious_violations
 
 LIQUIDATION = "/calculators/liquidation-price/"
+HEADLINE = '[data-result="liquidation_price"] dd.value'
 
 
 def test_typing_updates_the_result_and_the_chart_without_a_page_load(page, base_url, screenshot):
     page.goto(base_url + LIQUIDATION)
-    headline = page.locator('[data-result="liquidation_price"] dd.value')
+    headline = page.locator(HEADLINE)
     chart = page.locator("#calc-result svg.chart")
     liquidation_mark = chart.locator('line[stroke="#a40e26"]')
     # The example: 0.5 BTC long at 60,000 with 10x isolated margin.
@@ -40,13 +41,13 @@ def test_typing_updates_the_result_and_the_chart_without_a_page_load(page, base_
     shared = page.url
     other = page.context.new_page()
     other.goto(shared)
-    expect(other.locator('[data-result="liquidation_price"] dd.value')).to_contain_text("57,228.92 USDT")
+    expect(other.locator(HEADLINE)).to_contain_text("57,228.92 USDT")
     other.close()
 
 
 def test_back_shows_the_inputs_and_result_of_the_previous_url(page, base_url):
     page.goto(base_url + LIQUIDATION)
-    headline = page.locator('[data-result="liquidation_price"] dd.value')
+    headline = page.locator(HEADLINE)
     leverage = page.get_by_label("Leverage (×)")
     leverage.fill("20")
     expect(headline).to_contain_text("57,228.92 USDT")
@@ -68,7 +69,7 @@ def test_a_mistake_is_shown_next_to_the_field_and_goes_away_when_fixed(page, bas
     expect(field_errors).to_have_text("Enter a number greater than zero.")
     # The last good result stays, marked as not updated and dimmed; no "No result" wipe.
     expect(page.locator("#calc-stale")).to_contain_text("Not updated")
-    expect(page.locator('[data-result="liquidation_price"] dd.value')).to_contain_text("54,216.87 USDT")
+    expect(page.locator(HEADLINE)).to_contain_text("54,216.87 USDT")
     expect(page.locator("#calc-result .result")).to_have_css("opacity", "0.5")
     expect(page.locator("#calc-result")).not_to_contain_text("No result yet")
     expect(quantity).to_be_focused()
@@ -83,7 +84,7 @@ def test_a_mistake_is_shown_next_to_the_field_and_goes_away_when_fixed(page, bas
     expect(page.locator("#calc-stale")).to_be_empty()
     expect(page.locator("#calc-result .result")).to_have_css("opacity", "1")
     expect(quantity).not_to_have_css("border-color", "rgb(164, 14, 38)")
-    expect(page.locator('[data-result="liquidation_price"] dd.value')).to_contain_text("USDT")
+    expect(page.locator(HEADLINE)).to_contain_text("USDT")
     assert page.evaluate("window.__stillHere") == "yes"
 
 
@@ -93,7 +94,7 @@ def test_it_works_without_javascript(browser, base_url):
     page.goto(base_url + LIQUIDATION)
     page.get_by_label("Leverage (×)").fill("20")
     page.get_by_role("button", name="Calculate").click()
-    expect(page.locator('[data-result="liquidation_price"] dd.value')).to_contain_text("57,228.92 USDT")
+    expect(page.locator(HEADLINE)).to_contain_text("57,228.92 USDT")
     assert "leverage=20" in page.url
     # A mistake comes back next to its field, in a page the server rendered.
     page.get_by_label("Quantity").fill("-1")
