@@ -793,7 +793,7 @@ class CalculatorGroup:
 GROUPS: tuple[CalculatorGroup, ...] = (
     CalculatorGroup(
         "futures",
-        _("Futures (USDⓈ-M)"),
+        _("Futures (USDT-margined)"),
         _("Leverage on a futures position. New here? Start with initial margin."),
         ("initial-margin", "pnl", "target-price", "liquidation-price", "max-open"),
     ),

@@ -203,11 +203,11 @@ TERMS["Borrow"] = Term(
     ),
 )
 
-# field name → term (the same name means the same thing on every calculator)
+# field name → term (the same name means the same thing on every calculator). Fields whose
+# help text already says what the term means (side, margin mode) are left out, and so is a
+# field whose term the result below explains (auto-borrow).
 FIELD_TERMS: dict[str, str] = {
     "leverage": "Leverage",
-    "side": "Long",
-    "margin_mode": "Margin mode",
     "symbol": "Leverage bracket",
     "wallet_balance": "Wallet balance",
     "other_maintenance_margin": "Maintenance margin",
@@ -226,7 +226,6 @@ FIELD_TERMS: dict[str, str] = {
     "daily_rate_percent": "Interest",
     "collateral_ratio": "Collateral ratio",
     "bnb_discount": "BNB discount",
-    "order_amount": "Auto-borrow",
 }
 
 # result key → term

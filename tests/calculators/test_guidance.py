@@ -27,7 +27,7 @@ def test_the_index_is_grouped_and_numbered_in_a_beginners_order(client):
     sections = re.findall(r'<section class="calc-group".*?</section>', html, re.S)
     assert len(sections) == 3
     futures, margin, spot = sections
-    assert "Futures (USDⓈ-M)" in futures and "Cross Margin" in margin and "Spot" in spot
+    assert "Futures (USDT-margined)" in futures and "Cross Margin" in margin and "Spot" in spot
     order = re.findall(r'data-calculator="([^"]+)"', futures)
     assert order[0] == "initial-margin"  # where a beginner starts
     assert re.findall(r'data-calculator="([^"]+)"', margin)[0] == "margin-level"

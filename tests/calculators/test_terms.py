@@ -48,9 +48,9 @@ def test_the_liquidation_page_explains_its_terms_in_place(client):
         assert f'<dd class="term-hint"><dfn>{name}</dfn>: ' in html
         assert f'<a href="{term.url}">{name} in the glossary</a>' in html
     # Under a field, named by the input's aria-describedby so screen readers read it too.
-    assert '<p class="term-hint" id="calc-margin_mode_term"><dfn>Margin mode</dfn>' in html
-    select = re.search(r'<select[^>]*id="calc-margin_mode"[^>]*>', html).group(0)
-    assert "calc-margin_mode_term" in select
+    assert '<p class="term-hint" id="calc-symbol_term"><dfn>Leverage bracket</dfn>' in html
+    select = re.search(r'<select[^>]*id="calc-symbol"[^>]*>', html).group(0)
+    assert "calc-symbol_term" in select
 
 
 def test_the_max_borrow_page_says_what_i_is_with_the_declared_thresholds(client):
