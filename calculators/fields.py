@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -202,6 +203,57 @@ def parse_decimal(text: str, messages: dict[str, Any]) -> Decimal:
     if abs(number) > MAX_MAGNITUDE:
         raise ValidationError(messages["too_large"], code="too_large")
     return number
+
+
+@dataclass(frozen=True, slots=True)
+class NumberFormat:
+    """How a language writes numbers on pages: its decimal mark and thousands separator.
+
+    Pages print ``60,000.50`` (``config.formatting``), so a learner copying a number from a
+    page back into a calculator must be understood (SPEC §7). ``to_plain`` turns text written
+    this way into the plain form the strict parser reads and leaves anything else alone, so
+    the parser's own message still explains a typo. The JSON API never uses this: it takes
+    plain decimal strings only.
+    """
+
+    decimal: str = "."
+    group: str = ","
+
+    def __post_init__(self) -> None:
+        if self.decimal == self.group or not self.decimal or not self.group:
+            raise ValueError("the decimal mark and the group separator must differ")
+
+    def pattern(self) -> re.Pattern[str]:
+        group, decimal = re.escape(self.group), re.escape(self.decimal)
+        # Groups of exactly three digits after a first group of one to three: "1,234,567".
+        return re.compile(
+            rf"^(?P<sign>[+-]?)(?P<int>[0-9]{{1,3}}(?:{group}[0-9]{{3}})+|[0-9]*)"
+            rf"(?:{decimal}(?P<frac>[0-9]*))?$"
+        )
+
+    def to_plain(self, text: str) -> str:
+        """``60,000.50`` → ``60000.50``; text that is not a number written this way is
+        returned unchanged (``6,00`` stays ``6,00`` and the parser refuses it)."""
+        stripped = text.strip()
+        match = self.pattern().match(stripped)
+        if match is None or not (match["int"] or match["frac"]):
+            return text
+        plain = match["sign"] + match["int"].replace(self.group, "")
+        if match["frac"] is not None:
+            plain += "." + match["frac"]
+        return plain
+
+
+# What the pages write today (config.formatting): a comma between thousands, a decimal
+# point. The translations issue adds e.g. Polish here, "pl": NumberFormat(",", "\u00a0").
+DISPLAY_NUMBER_FORMATS: dict[str, NumberFormat] = {"en": NumberFormat(decimal=".", group=",")}
+DEFAULT_NUMBER_FORMAT = DISPLAY_NUMBER_FORMATS["en"]
+
+
+def display_number_format(language: str | None) -> NumberFormat:
+    """The number format of ``language``'s pages (English when it has none of its own)."""
+    code = (language or "").split("-")[0].lower()
+    return DISPLAY_NUMBER_FORMATS.get(code, DEFAULT_NUMBER_FORMAT)
 
 
 class StrictIntegerField(SharedFieldMixin, forms.Field):

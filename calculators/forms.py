@@ -23,9 +23,10 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from calculators import formulas, instruments, worked
+from calculators import formulas, instruments, terms, worked
 from calculators.fields import (
     EntryListField,
+    NumberFormat,
     StrictBooleanField,
     StrictChoiceField,
     StrictDecimalField,
@@ -123,10 +124,17 @@ class CalculatorBoundField(BoundField):
         return attrs
 
     @property
+    def term(self) -> terms.Term | None:
+        """The trading term this input is about, explained next to it (``calculators.terms``)."""
+        return terms.field_term(self.name)
+
+    @property
     def aria_describedby(self) -> str | None:
         if not self.auto_id:
             return None
         ids = [f"{self.auto_id}_helptext"] if self.help_text else []
+        if self.term is not None:
+            ids.append(f"{self.auto_id}_term")
         return " ".join([*ids, f"{self.auto_id}_error"])
 
 
@@ -136,6 +144,12 @@ class CalculatorForm(forms.Form):
     slug: ClassVar[str]
     bound_field_class = CalculatorBoundField
 
+    def __init__(self, *args: Any, number_format: NumberFormat | None = None, **kwargs: Any):
+        # Pages pass the number format they display in, so "60,000" typed (or copied from
+        # the page) is read as 60000; the API passes none and stays strict (SPEC §7).
+        self.number_format = number_format
+        super().__init__(*args, **kwargs)
+
     def _clean_fields(self) -> None:
         # Django's version builds a BoundField per field first, and each one evaluates its
         # lazily translated help text: a dozen catalogue lookups per request that the API
@@ -144,6 +158,12 @@ class CalculatorForm(forms.Form):
         # (No field here is disabled and no form defines clean_<field>.)
         for name, field in self.fields.items():
             value = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+            if (
+                self.number_format
+                and isinstance(field, StrictDecimalField)
+                and isinstance(value, str)
+            ):
+                value = self.number_format.to_plain(value)
             try:
                 self.cleaned_data[name] = field.clean(value)
             except ValidationError as error:

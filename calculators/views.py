@@ -15,11 +15,12 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryD
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
-from django_htmx.http import push_url
+from django_htmx.http import push_url, reswap
 
-from calculators import definitions, forms, formulas
+from calculators import definitions, fields, forms, formulas
 from calculators.definitions import DEFINITIONS, CalculatorDefinition
 
 PAGE_TEMPLATE = "calculators/calculator.html"
@@ -35,7 +36,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "calculators/index.html",
-        {"title": _("Calculators"), "calculators": list(DEFINITIONS.values())},
+        {"title": _("Calculators"), "groups": definitions.GROUPS},
     )
 
 
@@ -58,7 +59,11 @@ def calculator_context(
     Shared by the page and the ``{% calculator_widget %}`` tag so an embedded calculator
     is the same form, the same numbers and the same markup as the page.
     """
-    form = definition.form_class(query, auto_id=f"{prefix}-%s")
+    form = definition.form_class(
+        query,
+        auto_id=f"{prefix}-%s",
+        number_format=fields.display_number_format(get_language()),
+    )
     result = form.compute()
     page_url = reverse("calculators:calculator", args=[definition.slug])
     clean_query = definition.clean_query(query)
@@ -115,6 +120,10 @@ def calculator_page(request: HttpRequest, slug: str) -> HttpResponse:
         # band: the messages live next to the fields, outside the swapped result.
         context["partial"] = True
         response = render(request, RESULT_PARTIAL, context)
+        if context["result"] is None:
+            # Keep the last good result on screen (dimmed by the out-of-band "not updated"
+            # note); one bad keystroke should not wipe what the learner was reading.
+            reswap(response, "none")
         if urlsplit(request.htmx.current_url_abs_path or "").path == request.path:
             # On the page itself: keep the address bar shareable, with the inputs in the
             # canonical order and nothing else.

@@ -1,8 +1,23 @@
-"""How numbers are written for people: the one home of display formatting.
+"""How numbers are written for people: the one home of display formatting (SPEC §7).
 
-Plain functions, no Django: domain code (ledger memos, service messages) and the
-template filters in ``config/templatetags/money.py`` both call these, so a number is
-written the same way in a message, a page and a chart.
+Plain functions, no Django: domain code (ledger memos, service messages), the template
+filters in ``config/templatetags/money.py``, the calculator results, their steps and
+their charts all call these, so a number is written the same way everywhere.
+
+The rules, one function each:
+
+- prices at the symbol's tick (USDT pairs 2 places, USDC 4): ``format_price``
+- USDT (and other stablecoin) values at 2 places: ``format_value``
+- quantities of a coin up to 8 places without trailing zeros: ``format_quantity``
+- ratios (margin level) at 2 places **rounded down**, so a level just under a
+  threshold never reads as the threshold: ``format_ratio``
+- percentages at 2 places: ``format_percent``; interest rates as quoted, up to 8
+  places (0.00083333 %/h would read "0.00" at 2): ``format_rate``
+- whole numbers (a bracket, charged hours): ``format_count``
+- ``format_number(value, kind)`` picks one of the above from a kind name (``KINDS``).
+
+Negative numbers use the minus sign "−" (U+2212), never a hyphen; the JSON API does not
+come through here (it keeps plain "-" and 8 places).
 
 Amounts are ``Decimal`` end to end; a float reaching here is a bug upstream, so these
 functions refuse it loudly instead of printing a rounded lie.
@@ -10,16 +25,32 @@ functions refuse it loudly instead of printing a rounded lie.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 
-from calculators.instruments import INSTRUMENTS, USDC, USDT
+from calculators.instruments import DEFAULT_SYMBOL, INSTRUMENTS, USDC, USDT
 
+MINUS = "\u2212"
+NO_VALUE = "—"
 # Stablecoins are shown like cash; crypto assets keep all 8 ledger places.
 DISPLAY_PLACES = {USDT: 2, USDC: 2}
 LEDGER_PLACES = 8
+VALUE_PLACES = 2
+RATIO_PLACES = 2
+PERCENT_PLACES = 2
 # Wide enough that quantizing any amount a form accepts (up to 1e15 and beyond) cannot
 # overflow the precision, whatever the thread's default context is.
 _CONTEXT = Context(prec=80, rounding=ROUND_HALF_EVEN)
+
+# The kinds of number a page shows (calculators/definitions.py declares one per result).
+PRICE = "price"
+VALUE = "value"
+QUANTITY = "quantity"
+RATIO = "ratio"
+PERCENT = "percent"
+RATE = "rate"
+COUNT = "count"
+FRACTION = "fraction"
+KINDS = frozenset({PRICE, VALUE, QUANTITY, RATIO, PERCENT, RATE, COUNT, FRACTION})
 
 
 def as_decimal(value) -> Decimal | None:
@@ -30,42 +61,106 @@ def as_decimal(value) -> Decimal | None:
         raise TypeError("money formatting refuses floats: pass a Decimal")
     if isinstance(value, Decimal):
         return value
+    if isinstance(value, bool):
+        raise TypeError("not a decimal amount: a boolean")
     try:
         return Decimal(str(value))
     except InvalidOperation:
         raise TypeError(f"not a decimal amount: {value!r}") from None
 
 
-def format_decimal(value: Decimal, places: int, *, trim: bool = False) -> str:
-    """``value`` rounded half-even to ``places``, with thousands separators."""
+def with_minus(text: str) -> str:
+    """``text`` with a leading hyphen-minus written as the minus sign "−"."""
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
+def format_decimal(
+    value: Decimal, places: int, *, trim: bool = False, rounding: str = ROUND_HALF_EVEN
+) -> str:
+    """``value`` rounded to ``places`` (half-even unless told), thousands separators, "−"."""
     if not value.is_finite():
         raise TypeError("cannot format a non-finite number")
-    rounded = value.quantize(Decimal(1).scaleb(-places), context=_CONTEXT)
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=rounding, context=_CONTEXT)
     text = f"{rounded:,.{places}f}"
     if trim and "." in text:
         text = text.rstrip("0").rstrip(".")
-    return "0" if text in {"-0", ""} else text
+    if text.lstrip("-").strip("0.,") == "":
+        # A value that rounds to zero is zero: never "−0.00".
+        text = text.lstrip("-")
+    return with_minus(text) or "0"
+
+
+def _format(value, places: int, **options) -> str:
+    number = as_decimal(value)
+    if number is None:
+        return NO_VALUE
+    return format_decimal(number, places, **options)
 
 
 def format_money(value, places: int = 2) -> str:
     """1,234.50 (``places`` decimals); "—" for no value."""
-    number = as_decimal(value)
-    if number is None:
-        return "—"
-    return format_decimal(number, int(places))
+    return _format(value, int(places))
+
+
+def format_value(value, asset: str = USDT) -> str:
+    """A value in a stablecoin (USDT, USDC): 2 places, half-even."""
+    return _format(value, DISPLAY_PLACES.get(str(asset).upper(), VALUE_PLACES))
+
+
+def format_quantity(value) -> str:
+    """A quantity of a coin: up to 8 places, no trailing zeros (0.5, 0.00012345, 3)."""
+    return _format(value, LEDGER_PLACES, trim=True)
 
 
 def format_amount(value, asset: str = "") -> str:
     """An asset amount with that asset's display places: USDT 2, BTC up to 8 (trimmed)."""
-    number = as_decimal(value)
-    if number is None:
-        return "—"
-    places = DISPLAY_PLACES.get(str(asset).upper())
-    if places is not None:
-        return format_decimal(number, places)
-    return format_decimal(number, LEDGER_PLACES, trim=True)
+    if str(asset).upper() in DISPLAY_PLACES:
+        return format_value(value, asset)
+    return format_quantity(value)
 
 
 def format_price(symbol: str, price) -> str:
     """A price at the symbol's tick places (2 for USDT pairs, 4 for USDC/USDT)."""
     return format_money(price, INSTRUMENTS[symbol].price_places)
+
+
+def format_ratio(value) -> str:
+    """A ratio such as a margin level: 2 places, rounded **down** (1.29999 → 1.29), so a
+    level under a threshold (1.3) never reads as the threshold."""
+    return _format(value, RATIO_PLACES, rounding=ROUND_FLOOR)
+
+
+def format_percent(value) -> str:
+    """A percentage (ROE, a price move): 2 places, half-even; the caller adds "%"."""
+    return _format(value, PERCENT_PLACES)
+
+
+def format_rate(value) -> str:
+    """An interest rate in percent as exchanges quote it: up to 8 places, trimmed."""
+    return _format(value, LEDGER_PLACES, trim=True)
+
+
+def format_count(value) -> str:
+    """A whole number: 1, 25, 1,440."""
+    return _format(value, 0)
+
+
+def format_number(value, kind: str, *, symbol: str = DEFAULT_SYMBOL) -> str:
+    """``value`` written the way its kind is written (``KINDS``); "—" for no value.
+
+    ``fraction`` (a rate such as 0.004) is written as given, up to 8 places; pages show
+    its percentage beside it with ``format_percent``.
+    """
+    if kind == PRICE:
+        return format_price(symbol, value)
+    if kind == VALUE:
+        return format_value(value)
+    if kind in {QUANTITY, RATE, FRACTION}:
+        return format_quantity(value)
+    if kind == RATIO:
+        return format_ratio(value)
+    if kind == PERCENT:
+        return format_percent(value)
+    if kind == COUNT:
+        return format_count(value)
+    raise ValueError(f"unknown kind of number {kind!r}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
 from calculators.formulas import CONTEXT, quantize8
+from config.formatting import format_ratio
 
 
 def num(x: Decimal | int) -> str:
@@ -27,6 +28,12 @@ def num(x: Decimal | int) -> str:
     with localcontext(CONTEXT):
         text = f"{value.normalize():,f}"
     return f"(−{text[1:]})" if text.startswith("-") else text
+
+
+def ratio(x: Decimal) -> str:
+    """A margin level in a step's text, as the result shows it: 2 places rounded down, so
+    "ML 1.29 ≤ 1.3" reads true where rounding would write "ML 1.30 ≤ 1.3" (SPEC §7)."""
+    return format_ratio(x)
 
 
 def side_text(sign: int) -> str:

@@ -34,7 +34,7 @@ from calculators.formulas import (
     yearly_rate_from_daily,
 )
 from calculators.formulas.rounding import ONE, ZERO
-from calculators.worked.base import CalcResult, Step, num, rounded, step
+from calculators.worked.base import CalcResult, Step, num, ratio, rounded, step
 
 
 def _state_reason(*, ml: Decimal | None, cml: Decimal | None, kind: MarginKind, state: str) -> str:
@@ -43,14 +43,14 @@ def _state_reason(*, ml: Decimal | None, cml: Decimal | None, kind: MarginKind, 
         return "ML = ∞"
     cml = ml if cml is None else cml
     if state == STATE_LIQUIDATION:
-        return f"ML {num(ml)} ≤ {num(kind.liquidation)}"
+        return f"ML {ratio(ml)} ≤ {num(kind.liquidation)}"
     if state == STATE_MARGIN_CALL:
-        return f"ML {num(ml)} ≤ {num(kind.margin_call)}"
+        return f"ML {ratio(ml)} ≤ {num(kind.margin_call)}"
     if state == STATE_TRADE_ONLY:
-        return f"CML {num(cml)} ≤ {num(kind.trade_only)}"
+        return f"CML {ratio(cml)} ≤ {num(kind.trade_only)}"
     if state == STATE_NO_TRANSFER:
-        return f"CML {num(cml)} ≤ {num(kind.no_transfer)}"
-    return f"CML {num(cml)} > {num(kind.no_transfer)}"
+        return f"CML {ratio(cml)} ≤ {num(kind.no_transfer)}"
+    return f"CML {ratio(cml)} > {num(kind.no_transfer)}"
 
 
 @exact

@@ -9,7 +9,13 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calculators.fields import EntryListField, StrictBooleanField, StrictDecimalField
+from calculators.fields import (
+    EntryListField,
+    NumberFormat,
+    StrictBooleanField,
+    StrictDecimalField,
+    display_number_format,
+)
 
 
 @pytest.mark.parametrize(
@@ -119,3 +125,35 @@ def test_the_fill_boxes_never_outnumber_the_fills_the_field_takes():
     field = EntryListField(min_entries=2, max_entries=5)
     boxes = field.widget.get_context("entry", ["1@1"] * 5, {"id": "e"})["widget"]["boxes"]
     assert len(boxes) == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("60,000", "60000"),
+        ("60,000.50", "60000.50"),
+        ("1,234,567.125", "1234567.125"),
+        ("-1,500", "-1500"),
+        (" +2,000 ", "+2000"),
+        ("60000", "60000"),
+        ("0.5", "0.5"),
+        # Not a number written the page's way: left alone for the strict parser to refuse.
+        ("6,00", "6,00"),
+        ("60,0000", "60,0000"),
+        ("1,2,3", "1,2,3"),
+        (",5", ",5"),
+        ("1e3", "1e3"),
+    ],
+)
+def test_the_page_number_format_reads_what_the_pages_print(text, plain):
+    assert display_number_format("en").to_plain(text) == plain
+
+
+def test_a_language_can_plug_in_its_own_separators():
+    polish = NumberFormat(decimal=",", group="\u00a0")
+    assert polish.to_plain("60\u00a0000,5") == "60000.5"
+    assert polish.to_plain("60,5") == "60.5"
+    assert polish.to_plain("60.5") == "60.5"  # a plain decimal still reads as itself
+    assert display_number_format("xx-yy") == display_number_format("en")
+    with pytest.raises(ValueError):
+        NumberFormat(decimal=",", group=",")

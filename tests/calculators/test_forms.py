@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from calculators import forms, formulas, instruments
+from calculators import fields, forms, formulas, instruments
 
 
 def test_symbol_choices_are_the_futures_instruments():
@@ -44,3 +44,22 @@ def test_the_leverage_help_text_states_the_highest_leverage_of_the_brackets():
     help_text = str(forms.InitialMarginForm.base_fields["leverage"].help_text)
     highest = max(formulas.symbol_max_leverage(s) for s in instruments.FUTURES_SYMBOLS)
     assert help_text.endswith(f"from 1 to {highest}.")
+
+
+def test_a_page_form_reads_thousands_separators_and_the_api_form_does_not():
+    data = {"quantity": "1,000", "entry_price": "60,000.50", "leverage": "10"}
+    page = forms.InitialMarginForm(data, number_format=fields.display_number_format("en"))
+    assert page.compute() is not None
+    assert page.cleaned_data["entry_price"] == Decimal("60000.50")
+    assert page.cleaned_data["quantity"] == Decimal("1000")
+
+    api = forms.InitialMarginForm(data)
+    assert api.compute() is None
+    assert "Enter a plain number" in api.errors["entry_price"][0]
+
+
+def test_a_badly_grouped_number_is_refused_on_pages_too():
+    data = {"quantity": "1", "entry_price": "6,00", "leverage": "10"}
+    page = forms.InitialMarginForm(data, number_format=fields.display_number_format("en"))
+    assert page.compute() is None
+    assert "entry_price" in page.errors

@@ -93,8 +93,7 @@ def test_htmx_gets_only_the_result_partial(client):
     assert "HX-Request" in response["Vary"]
     # The headline next to the inputs (and screen readers' live region) updates out of band.
     assert (
-        '<span id="calc-announce" hx-swap-oob="innerHTML">'
-        "Liquidation price: 9,036.14457831 USDT</span>"
+        '<span id="calc-announce" hx-swap-oob="innerHTML">Liquidation price: 9,036.14 USDT</span>'
     ) in html
 
 
@@ -177,9 +176,9 @@ def test_the_initial_margin_page_explains_the_misconception_with_the_numbers(cli
     ).content.decode()
     # Wrong: 2,000 × 5 + maintenance (2,000 × 0.4 % = 8) = 10,008; right: 2,000 ÷ 5 = 400.
     assert "notional × leverage + maintenance" in html
-    assert "2,000 × 5 + 8 = 10,008 USDT" in html
-    assert "That is about 25 times the 400 USDT" in html  # 10,008 ÷ 400 = 25.02
-    assert "2,000 ÷ 5 = 400 USDT" in html
+    assert "2,000.00 × 5 + 8.00 = 10,008.00 USDT" in html
+    assert "That is about 25 times the 400.00 USDT" in html  # 10,008 ÷ 400 = 25.02
+    assert "2,000.00 ÷ 5 = 400.00 USDT" in html
     assert "on BTCUSDT's leverage bracket 1" in html
 
 
@@ -265,7 +264,9 @@ def test_the_max_borrow_page_takes_the_hourly_rate(client):
         {"collateral_value": "15000", "total_liabilities": "5000", "hourly_rate_percent": "1"},
     ).content.decode()
     assert 'name="hourly_rate_percent"' in html
-    assert "14,563.10679612" in html
+    # 14,563.10679612: a maximum is shown rounded down, so the amount shown can be borrowed.
+    assert '14,563.10 <span class="unit">USDT' in html
+    assert "14,563.11" not in html
 
 
 def test_a_position_too_small_to_show_its_margin_still_gets_the_explainer(client):
@@ -277,3 +278,57 @@ def test_a_position_too_small_to_show_its_margin_still_gets_the_explainer(client
     html = response.content.decode()
     # 10 × 10 + 10 × 0.4 % of the notional, over the notional: 100.04 → about 100 times.
     assert "That is about 100 times" in html
+
+
+def test_the_page_accepts_numbers_written_as_it_prints_them(client):
+    query = {**ISOLATED_LONG, "entry_price": "10,000", "quantity": "1.000"}
+    html = client.get(LIQUIDATION, query).content.decode()
+    assert "No result yet" not in html
+    assert "9,036.14 USDT" in html
+    # The htmx partial reads them the same way.
+    html = client.get(LIQUIDATION, query, HTTP_HX_REQUEST="true").content.decode()
+    assert "9,036.14 USDT" in html
+
+
+def test_the_api_stays_strict_about_thousands_separators(client):
+    response = client.get(
+        "/api/calculators/liquidation-price/", {**ISOLATED_LONG, "entry_price": "10,000"}
+    )
+    assert response.status_code == 400
+    assert "entry_price" in response.json()["errors"]
+
+
+def _stale_note(html: str) -> str:
+    match = re.search(r'<div id="calc-stale" class="stale-note"[^>]*>.*?</div>', html, re.S)
+    assert match, "the page has the 'not updated' note element"
+    return match.group(0)
+
+
+def test_a_mistake_typed_with_htmx_keeps_the_last_result_and_says_it_is_not_updated(client):
+    bad = {**ISOLATED_LONG, "quantity": "-1"}
+    response = client.get(LIQUIDATION, bad, HTTP_HX_REQUEST="true")
+    # htmx leaves the result box as it is (the last good result) ...
+    assert response["HX-Reswap"] == "none"
+    html = response.content.decode()
+    # ... and swaps in, out of band, the note that dims it, naming the field to fix.
+    note = _stale_note(html)
+    assert 'hx-swap-oob="true"' in note
+    assert "Not updated:" in note
+    assert '<a href="#calc-quantity">Quantity</a>: Enter a number greater than zero.' in note
+    assert "Enter a number greater than zero." in _oob_errors(html, "quantity")
+    assert "Not updated: fix the inputs. Quantity:" in html  # the live headline
+
+
+def test_a_good_answer_clears_the_not_updated_note(client):
+    response = client.get(LIQUIDATION, ISOLATED_LONG, HTTP_HX_REQUEST="true")
+    assert "HX-Reswap" not in response
+    note = _stale_note(response.content.decode())
+    assert 'hx-swap-oob="true"' in note
+    assert "Not updated" not in note
+
+
+def test_without_javascript_a_mistake_shows_the_messages_and_no_result(client):
+    html = client.get(LIQUIDATION, {**ISOLATED_LONG, "quantity": "-1"}).content.decode()
+    assert "No result yet" in html
+    assert "Not updated" not in _stale_note(html)
+    assert '<ol class="steps">' not in html

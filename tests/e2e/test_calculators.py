@@ -7,15 +7,16 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import axe_serious_violations
 
 LIQUIDATION = "/calculators/liquidation-price/"
+HEADLINE = '[data-result="liquidation_price"] dd.value'
 
 
 def test_typing_updates_the_result_and_the_chart_without_a_page_load(page, base_url, screenshot):
     page.goto(base_url + LIQUIDATION)
-    headline = page.locator('[data-result="liquidation_price"] dd')
+    headline = page.locator(HEADLINE)
     chart = page.locator("#calc-result svg.chart")
     liquidation_mark = chart.locator('line[stroke="#a40e26"]')
     # The example: 0.5 BTC long at 60,000 with 10x isolated margin.
-    expect(headline).to_contain_text("54,216.86746988")
+    expect(headline).to_contain_text("54,216.87 USDT")
     mark_before = liquidation_mark.get_attribute("x1")
     # A full page load would wipe this; an htmx swap leaves it alone.
     page.evaluate("window.__stillHere = 'yes'")
@@ -25,7 +26,7 @@ def test_typing_updates_the_result_and_the_chart_without_a_page_load(page, base_
     leverage.press_sequentially("20", delay=40)
 
     # 10x → 20x: WB = 1,500; LP = (1,500 − 30,000) ÷ (0.002 − 0.5) = 57,228.91566265…
-    expect(headline).to_contain_text("57,228.91566265")
+    expect(headline).to_contain_text("57,228.92 USDT")
     expect(page).to_have_url(base_url + LIQUIDATION + "?side=long&entry_price=60000&quantity=0.5"
                              "&margin_mode=isolated&symbol=BTCUSDT&leverage=20")  # fmt: skip
     assert page.evaluate("window.__stillHere") == "yes"
@@ -40,22 +41,22 @@ def test_typing_updates_the_result_and_the_chart_without_a_page_load(page, base_
     shared = page.url
     other = page.context.new_page()
     other.goto(shared)
-    expect(other.locator('[data-result="liquidation_price"] dd')).to_contain_text("57,228.91566265")
+    expect(other.locator(HEADLINE)).to_contain_text("57,228.92 USDT")
     other.close()
 
 
 def test_back_shows_the_inputs_and_result_of_the_previous_url(page, base_url):
     page.goto(base_url + LIQUIDATION)
-    headline = page.locator('[data-result="liquidation_price"] dd')
+    headline = page.locator(HEADLINE)
     leverage = page.get_by_label("Leverage (×)")
     leverage.fill("20")
-    expect(headline).to_contain_text("57,228.91566265")
+    expect(headline).to_contain_text("57,228.92 USDT")
     leverage.fill("5")
     # WB = 6,000; LP = (6,000 − 30,000) ÷ (0.002 − 0.5) = 48,192.77108434…
-    expect(headline).to_contain_text("48,192.77108434")
+    expect(headline).to_contain_text("48,192.77 USDT")
     page.go_back()
     expect(page).to_have_url(re.compile(r"leverage=20$"))
-    expect(headline).to_contain_text("57,228.91566265")
+    expect(headline).to_contain_text("57,228.92 USDT")
     expect(page.get_by_label("Leverage (×)")).to_have_value("20")
 
 
@@ -66,7 +67,11 @@ def test_a_mistake_is_shown_next_to_the_field_and_goes_away_when_fixed(page, bas
     quantity.fill("-1")
     field_errors = page.locator("#calc-field-quantity .errorlist")
     expect(field_errors).to_have_text("Enter a number greater than zero.")
-    expect(page.locator("#calc-result")).to_contain_text("No result yet")
+    # The last good result stays, marked as not updated and dimmed; no "No result" wipe.
+    expect(page.locator("#calc-stale")).to_contain_text("Not updated")
+    expect(page.locator(HEADLINE)).to_contain_text("54,216.87 USDT")
+    expect(page.locator("#calc-result .result")).to_have_css("opacity", "0.5")
+    expect(page.locator("#calc-result")).not_to_contain_text("No result yet")
     expect(quantity).to_be_focused()
     # Only the message was swapped in: what the learner typed is still there, still theirs.
     expect(quantity).to_have_value("-1")
@@ -76,8 +81,10 @@ def test_a_mistake_is_shown_next_to_the_field_and_goes_away_when_fixed(page, bas
 
     quantity.fill("2")
     expect(field_errors).to_have_count(0)
+    expect(page.locator("#calc-stale")).to_be_empty()
+    expect(page.locator("#calc-result .result")).to_have_css("opacity", "1")
     expect(quantity).not_to_have_css("border-color", "rgb(164, 14, 38)")
-    expect(page.locator('[data-result="liquidation_price"] dd')).to_contain_text("USDT")
+    expect(page.locator(HEADLINE)).to_contain_text("USDT")
     assert page.evaluate("window.__stillHere") == "yes"
 
 
@@ -87,7 +94,7 @@ def test_it_works_without_javascript(browser, base_url):
     page.goto(base_url + LIQUIDATION)
     page.get_by_label("Leverage (×)").fill("20")
     page.get_by_role("button", name="Calculate").click()
-    expect(page.locator('[data-result="liquidation_price"] dd')).to_contain_text("57,228.91566265")
+    expect(page.locator(HEADLINE)).to_contain_text("57,228.92 USDT")
     assert "leverage=20" in page.url
     # A mistake comes back next to its field, in a page the server rendered.
     page.get_by_label("Quantity").fill("-1")
@@ -99,12 +106,30 @@ def test_it_works_without_javascript(browser, base_url):
     context.close()
 
 
+def _axe_serious_or_moderate(page) -> list[dict]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response.get("violations", [])
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+        for v in violations
+        if v.get("impact") in {"moderate", "serious", "critical"}
+    ]
+
+
 def test_calculator_pages_pass_axe_and_fit_a_phone(page, base_url, screenshot):
+    console_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: console_errors.append(str(e)))
     pages = (
         ("/calculators/", "calc-index"),
         (LIQUIDATION, "calc-liquidation"),
         ("/calculators/margin-level/", "calc-margin-level"),
         ("/calculators/open-price/", "calc-open-price"),
+        ("/calculators/pnl/", "calc-pnl"),
+        ("/calculators/interest/", "calc-interest"),
+        ("/calculators/auto-borrow/?wallet_balance=500&order_amount=1500000", "calc-auto-borrow"),
+        ("/calculators/max-borrow/?collateral_value=1400&total_liabilities=1000", "calc-max-0"),
         (LIQUIDATION + "?side=long&entry_price=60000&quantity=0&margin_mode=cross", "calc-errors"),
     )
     for width, height in ((1280, 900), (375, 740)):
@@ -112,9 +137,11 @@ def test_calculator_pages_pass_axe_and_fit_a_phone(page, base_url, screenshot):
         for path, name in pages:
             page.goto(base_url + path)
             assert axe_serious_violations(page) == [], f"{path} at {width}px"
+            assert _axe_serious_or_moderate(page) == [], f"{path} at {width}px"
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{path} overflows by {overflow}px at {width}px"
             screenshot(f"{name}-{width}")
+    assert console_errors == []
 
 
 def test_the_form_is_usable_from_the_keyboard(page, base_url):
@@ -127,6 +154,9 @@ def test_the_form_is_usable_from_the_keyboard(page, base_url):
     page.keyboard.press("End")
     page.keyboard.type("0")  # 10 → 100
     page.keyboard.press("Tab")
+    # The term explained under the field links to the glossary: one more stop, then the button.
+    expect(page.get_by_role("link", name="Leverage in the glossary")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Calculate")).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page.locator('[data-result="initial_margin"] dd')).to_contain_text("300")
+    expect(page.locator('[data-result="initial_margin"] dd.value')).to_contain_text("300")
