@@ -9,8 +9,7 @@ from html import unescape
 
 import pytest
 
-from calculators.definitions import DEFINITIONS
-from config.formatting import format_amount
+from calculators.definitions import DEFINITIONS, write_number
 from learn.loader import content_root
 from learn.models import Course, GlossaryTerm, Lesson
 from learn.parsing import read_language
@@ -125,13 +124,16 @@ def test_every_lesson_renders_with_its_widget_showing_the_example(client, db, pa
                 in ("true", "false", "long", "short", "isolated", "cross", "cross3x", "cross5x")
             )
         ), f"{parsed.source_path}: input {name} = {value} not prefilled"
-    # ...and shows the example's results as the page writes numbers.
+    # ...and shows the example's results as the page writes numbers (SPEC §7).
+    rows = {row.key: row for row in DEFINITIONS[parsed.calculator_slug].results}
+    symbol = parsed.calculator_inputs.get("symbol", "BTCUSDT")
     for name, stated in parsed.calculator_results.items():
         shown = _result_text(html, name)
         number = _decimal(stated)
         if number is not None:
-            assert format_amount(number) in shown or str(number) in shown, (
-                f"{parsed.source_path}: {name} shows {shown!r}, expected {format_amount(number)}"
+            expected = write_number(number, rows[name].kind, symbol=symbol)
+            assert expected in shown, (
+                f"{parsed.source_path}: {name} shows {shown!r}, expected {expected}"
             )
     assert html.count('type="radio"') >= 2 * 3
 
