@@ -3,43 +3,20 @@
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections, connection
 
 from learn.loader import load_content
 from learn.models import CourseCompletion, LessonProgress
 from learn.services import check_submit
+from tests.concurrency import run_in_threads
 from tests.factories import UserFactory
 from tests.learn.conftest import complete, course_lessons, reward_transactions, spot_usdt
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 8
-
-
-def run_in_threads(count: int, work) -> list:
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def target(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as error:  # collected and asserted on by the test
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    close_old_connections()
-    return results
 
 
 @pytest.mark.parametrize("with_account", [True, False], ids=["account", "no-account-yet"])

@@ -11,9 +11,9 @@ from accounts.models import MarginActivation
 from learn.quiz.errors import AttemptAlreadySubmitted
 from learn.quiz.models import QuizAttempt
 from learn.quiz.services import attempt_start, attempt_submit, quiz_statement_accept
+from tests.concurrency import run_in_threads
 from tests.factories import UserFactory
 from tests.learn.quiz_factories import NOW, answers_for, service_answers
-from tests.sandbox.test_concurrency import run_in_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

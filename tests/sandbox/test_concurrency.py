@@ -7,47 +7,23 @@ idempotency key applies once however many requests carry it.
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import close_old_connections, connection
 
 from sandbox import services
 from sandbox.errors import InsufficientBalance
 from sandbox.ledger import balances_of
 from sandbox.models import Account, Fill, LedgerTransaction, OperationKey, Order
+from tests.concurrency import run_in_threads
 from tests.factories import UserFactory
 from tests.sandbox.factories import NOW, key
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 10
-
-
-def run_in_threads(count: int, work) -> list:
-    """Start ``count`` threads at the same moment; return what each returned or raised."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def target(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as error:  # collected and asserted on by the test
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    close_old_connections()
-    return results
 
 
 @pytest.fixture
