@@ -193,7 +193,7 @@ def test_the_margin_level_page_names_the_state_and_the_advice(client):
 
 def test_charts_are_accessible_svg_images(client):
     html = client.get("/calculators/margin-level/").content.decode()
-    svg = re.search(r"<svg class=\"chart\"[^>]*>", html).group(0)
+    svg = re.search(r"<svg class=\"chart chart-wide\"[^>]*>", html).group(0)
     assert 'role="img"' in svg
     assert 'aria-labelledby="calc-chart-title calc-chart-desc"' in svg
     assert '<title id="calc-chart-title">' in html
