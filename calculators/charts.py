@@ -46,6 +46,7 @@ FRAME_COLORS = {
     "key_border": KEY_BORDER,
 }
 
+
 # The wide drawing and the narrow one a phone shows (the template draws both; CSS shows
 # one, by the width the chart gets). Text sizes are in drawing units: a 520-wide drawing
 # shown 440 px wide or more, or a 320-wide one shown 271 px or more, keeps 13-unit text at
@@ -321,8 +322,9 @@ def _clip_segments(
 # --- text and label geometry -----------------------------------------------------------
 # The server cannot measure text, so it estimates: em widths of a sans-serif face, a little
 # generous (tests/e2e check the estimate against the browser's own boxes).
-_NARROW_CHARS = frozenset(",.:;!|'ilIjft1 ()[]")
-_WIDE_CHARS = frozenset("MWmw%@")
+_NARROW_CHARS = frozenset(",.:;!|'ilIj ")
+_SLIM_CHARS = frozenset("ft()[]r")
+_WIDE_CHARS = frozenset("MWmw%@×−≤≥<>+=")
 
 
 def text_width(text: str, size: Decimal, *, bold: bool = False) -> Decimal:
@@ -330,14 +332,16 @@ def text_width(text: str, size: Decimal, *, bold: bool = False) -> Decimal:
     ems = Decimal(0)
     for char in text:
         if char in _NARROW_CHARS:
-            ems += Decimal("0.34")
+            ems += Decimal("0.33")
+        elif char in _SLIM_CHARS:
+            ems += Decimal("0.42")
         elif char in _WIDE_CHARS:
-            ems += Decimal("0.9")
+            ems += Decimal("0.92")
         elif char.isupper():
-            ems += Decimal("0.7")
+            ems += Decimal("0.78")
         else:
-            ems += Decimal("0.6")
-    return ems * size * (Decimal("1.08") if bold else 1)
+            ems += Decimal("0.64")
+    return ems * size * (Decimal("1.1") if bold else 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,7 +369,8 @@ class Box:
         (ax, ay), (bx, by) = a, b
         dx, dy = bx - ax, by - ay
         low, high = _ZERO, Decimal(1)
-        for p, q in ((-dx, ax - self.x0), (dx, self.x1 - ax), (-dy, ay - self.y0), (dy, self.y1 - ay)):
+        edges = ((-dx, ax - self.x0), (dx, self.x1 - ax), (-dy, ay - self.y0), (dy, self.y1 - ay))
+        for p, q in edges:
             if p == 0:
                 if q < 0:
                     return False
@@ -393,6 +398,12 @@ def _wrap(text: str, size: Decimal, room: Decimal) -> list[str]:
     spaces = [i for i, char in enumerate(text) if char == " "]
     cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
     return [text[:cut], text[cut + 1 :]]
+
+
+def _title_centre(lines: list[str], size: Decimal, centre: Decimal, width: Decimal) -> Decimal:
+    """``centre``, moved just enough for the widest line to stay inside the drawing."""
+    half = max(text_width(line, size) for line in lines) / 2 + 4
+    return min(max(centre, half), width - half)
 
 
 def _marker_lines(marker: Marker, layout: Layout) -> list[str]:
@@ -483,9 +494,7 @@ def _rows_for(labels: list[_MarkerLabel], sides: list[str]) -> list[int] | None:
     rows: dict[int, int] = {}
     remaining = set(range(len(labels)))
     while remaining:
-        ready = sorted(
-            (i for i in remaining if above[i] <= rows.keys()), key=lambda i: labels[i].x
-        )
+        ready = sorted((i for i in remaining if above[i] <= rows.keys()), key=lambda i: labels[i].x)
         if not ready:
             return None
         for i in ready:
@@ -505,12 +514,27 @@ def _rows_for(labels: list[_MarkerLabel], sides: list[str]) -> list[int] | None:
 def _fitting_ticks(
     low: Decimal, high: Decimal, target: int, fits: Callable[[list[Decimal], Decimal], bool]
 ) -> tuple[list[Decimal], Decimal]:
-    """Tick values (and their step) for about ``target`` ticks, fewer if labels collide."""
-    for count in range(target, 1, -1):
-        values, step = tick_values(low, high, count), nice_step(high - low, count)
-        if fits(values, step):
+    """The finest 1-2-5 step giving at most ``target`` + 1 ticks whose labels ``fit``."""
+    step = nice_step(high - low, target * 2)
+    for _attempt in range(12):
+        values = _ticks_at(low, high, step)
+        if len(values) <= target + 1 and fits(values, step):
             return values, step
-    return tick_values(low, high, 2), nice_step(high - low, 2)
+        digits = step.normalize().as_tuple()
+        step = step * (Decimal("2.5") if digits.digits[0] == 2 else 2)
+        # 1 → 2 → 5 → 10: after a 2 the next step is 5 (×2.5), otherwise ×2.
+    middle = nice_step(high - low, 1)
+    return _ticks_at(low, high, middle)[:1], middle
+
+
+def _ticks_at(low: Decimal, high: Decimal, step: Decimal) -> list[Decimal]:
+    # "+ 0" turns a -0 (ceiling of a small negative) into 0, so no tick reads "-0".
+    value = (low / step).to_integral_value(rounding=ROUND_CEILING) * step + 0
+    values = []
+    while value <= high and len(values) < 50:
+        values.append(value)
+        value += step
+    return values
 
 
 def build_chart(spec: ChartSpec, *, chart_id: str) -> RenderedChart:
@@ -582,7 +606,7 @@ def _build(spec: ChartSpec, chart_id: str, layout: Layout) -> RenderedChart:
         right=coordinate(right),
         top=coordinate(top),
         bottom=coordinate(bottom),
-        x_label_x=coordinate((left + right) / 2),
+        x_label_x=coordinate(_title_centre(x_title_lines, font, (left + right) / 2, width)),
         x_label_y=coordinate(height - Decimal(8)),
         y_label_x=coordinate(-(top + bottom) / 2),
         y_label_y=coordinate(font),
@@ -673,8 +697,8 @@ def _build(spec: ChartSpec, chart_id: str, layout: Layout) -> RenderedChart:
             text_box(sx(v), bottom + 20, text_width(tick_label(v, step), font), font, "middle")
             for v in values
         ]
-        inside = all(b.x0 >= 0 and b.x1 <= width for b in boxes)
-        return inside and all(a.x1 + 8 <= b.x0 for a, b in pairwise(boxes))
+        # Labels running off an edge are left out below; the others must not touch.
+        return all(a.x1 + 8 <= b.x0 for a, b in pairwise(boxes))
 
     x_values, x_step = _fitting_ticks(x_low, x_high, layout.ticks, x_ticks_fit)
     chart.y_ticks = [

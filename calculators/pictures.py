@@ -343,14 +343,14 @@ def margin_level_chart(
             at_margin_call,
             _("Margin call"),
             AMBER,
-            value="%s×" % format_decimal(at_margin_call, 2),
+            value=f"{format_decimal(at_margin_call, 2)}×",
             legend=_("Margin call at %s× today's prices") % format_decimal(at_margin_call, 4),
         ),
         Marker(
             at_liquidation,
             _("Liquidation"),
             RED,
-            value="%s×" % format_decimal(at_liquidation, 2),
+            value=f"{format_decimal(at_liquidation, 2)}×",
             legend=_("Liquidation at %s× today's prices") % format_decimal(at_liquidation, 4),
         ),
     ]
