@@ -656,6 +656,10 @@ def _build(spec: ChartSpec, chart_id: str, layout: Layout) -> RenderedChart:
         for s in spec.series
         for run in _clip_segments(s.points, y_low, y_high)
     ]
+    # Grid lines and the zero line strike through text as surely as a marker does.
+    grid_rows = [sy(v) for v in y_values]
+    if spec.baseline is not None and sy.contains(spec.baseline):
+        grid_rows.append(sy(spec.baseline))
     for band in spec.bands:
         low = y_low if band.low is None else max(band.low, y_low)
         high = y_high if band.high is None else min(band.high, y_high)
@@ -671,6 +675,7 @@ def _build(spec: ChartSpec, chart_id: str, layout: Layout) -> RenderedChart:
             right=right,
             avoid_boxes=taken,
             avoid_lines=lines_x,
+            avoid_rows=grid_rows,
             series=series_points,
         )
         entry = {
@@ -758,6 +763,7 @@ def _band_label_place(
     right: Decimal,
     avoid_boxes: list[Box],
     avoid_lines: list[Decimal],
+    avoid_rows: list[Decimal],
     series: list[list[tuple[Decimal, Decimal]]],
 ) -> tuple[Box, Decimal, Decimal] | None:
     """Where a band's name fits inside the band clear of every line and label: tried from
@@ -777,6 +783,8 @@ def _band_label_place(
             if any(box.overlaps(other, LABEL_GAP) for other in avoid_boxes):
                 continue
             if any(box.x0 - LABEL_GAP < x < box.x1 + LABEL_GAP for x in avoid_lines):
+                continue
+            if any(box.y0 - 1 < y < box.y1 + 1 for y in avoid_rows):
                 continue
             padded = Box(box.x0 - 2, box.y0 - 2, box.x1 + 2, box.y1 + 2)
             if any(padded.crosses_segment(a, b) for run in series for a, b in pairwise(run)):

@@ -104,7 +104,12 @@ def parse(svg_text: str) -> Drawing:
         for line in root.iter(f"{SVG}line")
         if line.get("data-marker") is not None
     }
-    paths = []
+    # Drawn lines: the series, and the horizontal grid and zero lines (as two-point runs).
+    paths = [
+        [(D(line.get("x1")), D(line.get("y1"))), (D(line.get("x2")), D(line.get("y2")))]
+        for line in root.iter(f"{SVG}line")
+        if line.get("y1") == line.get("y2")
+    ]
     for path in root.iter(f"{SVG}path"):
         for run in re.split(r"(?=M)", path.get("d")):
             points = [(D(x), D(y)) for x, y in re.findall(r"[ML](-?[\d.]+) (-?[\d.]+)", run)]
