@@ -554,6 +554,11 @@ def _build(spec: ChartSpec, chart_id: str, layout: Layout) -> RenderedChart:
         ys.append(spec.baseline)
     x_low, x_high = spec.x_range or padded_range(xs or [_ZERO, Decimal(1)])
     y_low, y_high = spec.y_range or padded_range(ys or [_ZERO, Decimal(1)])
+    # An empty span (every price rounded to 0) would divide by zero: give it some room.
+    if x_high <= x_low:
+        x_low, x_high = padded_range([x_low])
+    if y_high <= y_low:
+        y_low, y_high = padded_range([y_low])
     width, height, font = layout.width, layout.height, layout.font
     line_height = layout.marker_font * Decimal("1.2")
 

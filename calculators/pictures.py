@@ -397,7 +397,7 @@ def margin_liquidation_chart(
         quote_liability=quote_debt,
         level=kind.no_transfer,
     )
-    known = [p for p in (liquidation, margin_call, safe) if isinstance(p, Decimal)]
+    known = [p for p in (liquidation, margin_call, safe) if isinstance(p, Decimal) and p > 0]
     if not known:
         return None
     high = max(known) * Decimal("1.5")
