@@ -168,6 +168,19 @@ class FillRowsBoundField(CalculatorBoundField):
         ]
 
     @property
+    def sent_rows(self) -> list[dict[str, Any]]:
+        """The rows the request's page has (each sent its boxes, blank or not): an htmx
+        answer refreshes their flags, and only theirs, since others are not on the page."""
+        data = self.form.data or {}
+        present = [
+            number
+            for number in range(1, self.field.widget.maximum + 1)
+            if FILL_PRICE.format(number) in data or FILL_QUANTITY.format(number) in data
+        ]
+        last = max(present, default=0)
+        return [row for row in self.fill_rows if row["number"] <= last]
+
+    @property
     def more_rows(self) -> int | None:
         """How many rows "Add a row" asks for (``None`` at the maximum)."""
         count = len(self.field.widget.rows(self.value(), self.form.data or None))
