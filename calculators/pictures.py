@@ -9,7 +9,7 @@ line on the chart is the same arithmetic as the numbers in the steps.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -37,6 +37,13 @@ from config.formatting import format_decimal
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
+
+
+def _ratio(value: Decimal) -> str:
+    """A margin level as SPEC §7 writes it: 2 places, rounded down (a level just under a
+    threshold never reads as the threshold). Local until ``config.formatting`` has its §7
+    ratio function (issue 9, other branch); then call that instead."""
+    return format_decimal(value.quantize(Decimal("0.01"), rounding=ROUND_FLOOR), 2)
 
 
 def _liquidation_for_chart(
@@ -338,7 +345,7 @@ def margin_level_chart(
             )
         )
     markers = [
-        Marker(_ONE, _("Today"), BLUE, legend=_("Today (1×): margin level %s") % amount(now_level)),
+        Marker(_ONE, _("Today"), BLUE, legend=_("Today (1×): margin level %s") % _ratio(now_level)),
         Marker(
             at_margin_call,
             _("Margin call"),
@@ -362,7 +369,7 @@ def margin_level_chart(
             "prices, liquidation at %(liquidation)s×."
         )
         % {
-            "now": amount(now_level),
+            "now": _ratio(now_level),
             "call": format_decimal(at_margin_call, 4),
             "liquidation": format_decimal(at_liquidation, 4),
         },

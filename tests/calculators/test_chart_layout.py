@@ -343,3 +343,12 @@ def test_margin_liquidation_charts_never_collide(base, quote, base_debt, quote_d
         base_liability=base_debt,
         quote_liability=quote_debt,
     )
+
+
+def test_the_margin_level_in_the_legend_is_a_ratio_rounded_down():
+    # ML = 11,387.9004 ÷ 10,000 = 1.13879004: written 1.13 (SPEC §7), never 1.14.
+    html = chart_html(
+        "margin-level", total_assets="11387.9004", total_liabilities="10000", margin_kind="cross3x"
+    )
+    assert "Today (1×): margin level 1.13" in html
+    assert "1.13879004" not in html
