@@ -151,7 +151,7 @@ class CalculatorDefinition:
 
     def is_submitted(self, query: Mapping[str, Any]) -> bool:
         """Whether the query names any of this calculator's inputs (else: first visit)."""
-        return any(name in query for name in self.field_names)
+        return any(name in query for name in self.form_class.query_names())
 
     def prefilled_query(self, prefill: Mapping[str, Any]) -> QueryDict:
         """The example, overridden by a lesson author's prefill (used by the widget)."""
@@ -177,7 +177,7 @@ class CalculatorDefinition:
         """The shareable query string: this calculator's non-empty inputs, nothing else."""
         pairs = [
             (name, value)
-            for name in self.field_names
+            for name in self.form_class.query_names()
             for value in query.getlist(name)
             if str(value).strip() != ""
         ]

@@ -332,24 +332,49 @@ class StrictBooleanField(SharedFieldMixin, forms.Field):
         return parsed
 
 
-class EntryListInput(forms.Widget):
-    """Several ``entry`` boxes sharing one name, as the API's repeated parameter does.
+# The page's own names for a fill's two numbers: price_1, quantity_1, … price_20,
+# quantity_20. Numbered, not repeated, so a blank box never shifts a price onto another
+# fill's quantity. The API (and any shared link with ``entry=price@quantity``) keeps
+# ``entry``.
+FILL_PRICE = "price_{}"
+FILL_QUANTITY = "quantity_{}"
+# "Add a row" asks for this many rows (a plain submit button, so it works without JS).
+FILL_ROWS = "rows"
 
-    ``slots`` empty boxes are offered beyond the filled ones so a learner can add fills
-    without JavaScript (up to the calculator's maximum).
+
+def fill_query_names(maximum: int) -> tuple[str, ...]:
+    return tuple(
+        name
+        for number in range(1, maximum + 1)
+        for name in (FILL_PRICE.format(number), FILL_QUANTITY.format(number))
+    )
+
+
+class EntryListInput(forms.Widget):
+    """Fills as rows of two boxes (price, quantity), or the API's repeated ``entry``.
+
+    ``value_from_datadict`` returns a list: ``(price, quantity)`` text pairs, one per row
+    position (blank rows kept, so errors name the row the learner sees), or the
+    ``price@quantity`` strings of ``entry`` when no row is given.
     """
 
-    template_name = "calculators/widgets/entry_list.html"
-
-    def __init__(
-        self, attrs: dict[str, Any] | None = None, *, slots: int = 2, minimum: int = 4
-    ) -> None:
-        self.slots = slots
+    def __init__(self, attrs: dict[str, Any] | None = None, *, minimum: int = 3) -> None:
         self.minimum = minimum
         self.maximum = 20
         super().__init__(attrs)
 
     def value_from_datadict(self, data, files, name):
+        rows = [
+            (
+                str(_first(data, FILL_PRICE.format(n)) or ""),
+                str(_first(data, FILL_QUANTITY.format(n)) or ""),
+            )
+            for n in range(1, self.maximum + 1)
+        ]
+        while rows and rows[-1] == ("", ""):
+            rows.pop()
+        if rows:
+            return rows
         if hasattr(data, "getlist"):
             return data.getlist(name)
         value = data.get(name)
@@ -358,32 +383,35 @@ class EntryListInput(forms.Widget):
         return list(value) if isinstance(value, list | tuple) else [value]
 
     def value_omitted_from_data(self, data, files, name):
-        return name not in data
+        return name not in data and not any(n in data for n in fill_query_names(self.maximum))
 
-    def format_value(self, value: Any) -> list[str]:
-        if not value:
-            return []
-        return [v if isinstance(v, str) else format_entry(v) for v in value]
-
-    def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
-        values = self.format_value(value)
-        count = min(self.maximum, max(self.minimum, len(values) + self.slots))
-        attrs = context["widget"]["attrs"]
-        base_id = attrs.get("id", name)
-        context["widget"]["describedby"] = attrs.get("aria-describedby", "")
-        context["widget"]["boxes"] = [
-            {
-                "id": f"{base_id}_{index}",
-                "number": index + 1,
-                "value": values[index] if index < len(values) else "",
-            }
-            for index in range(count)
-        ]
-        return context
+    def rows(self, value: Any, data: Any) -> list[tuple[str, str]]:
+        """The rows to show: the learner's, then one empty row to type the next fill into
+        (at least ``minimum``, more when "Add a row" asked for them, never above 20)."""
+        pairs = [split_entry(v) for v in (value or [])][: self.maximum]
+        wanted = _first(data, FILL_ROWS) if data is not None else None
+        asked = int(wanted) if isinstance(wanted, str) and wanted.isdigit() else 0
+        count = min(self.maximum, max(self.minimum, len(pairs) + 1, asked))
+        return pairs + [("", "")] * (count - len(pairs))
 
     def id_for_label(self, id_):
-        return f"{id_}_0" if id_ else id_
+        return f"{id_}_1_price" if id_ else id_
+
+
+def _first(data: Any, name: str) -> Any:
+    if hasattr(data, "getlist"):
+        values = data.getlist(name)
+        return values[0] if values else None
+    value = data.get(name)
+    return value[0] if isinstance(value, list | tuple) and value else value
+
+
+def split_entry(value: Any) -> tuple[str, str]:
+    """A fill as the (price, quantity) texts of its row."""
+    if isinstance(value, tuple):
+        return tuple(v if isinstance(v, str) else f"{v:f}" for v in value)
+    price, _at, quantity = str(value).partition("@")
+    return price.strip(), quantity.strip()
 
 
 def format_entry(pair: Sequence[Decimal]) -> str:
@@ -392,7 +420,9 @@ def format_entry(pair: Sequence[Decimal]) -> str:
 
 
 class EntryListField(SharedFieldMixin, forms.Field):
-    """``price@quantity`` fills, 2 to 20 of them; blank boxes are skipped."""
+    """Fills, 2 to 20 of them: page rows of (price, quantity), or the API's
+    ``price@quantity`` strings. Blank rows are skipped; each bad row is its own error,
+    numbered as the row is on the page (``params["number"]``)."""
 
     widget = EntryListInput
     default_error_messages = {
@@ -400,6 +430,7 @@ class EntryListField(SharedFieldMixin, forms.Field):
             "Fill %(number)s: write it as price@quantity, for example 30000@0.5 "
             "(both numbers greater than zero)."
         ),
+        "row": _("Fill %(number)s: enter a price and a quantity, both numbers above zero."),
         "count": _("Enter between %(min)s and %(max)s fills."),
     }
 
@@ -407,13 +438,17 @@ class EntryListField(SharedFieldMixin, forms.Field):
         self.min_entries = min_entries
         self.max_entries = max_entries
         super().__init__(**kwargs)
-        # Never more boxes than fills the field takes.
+        # Never more rows than fills the field takes.
         self.widget.maximum = max_entries
 
     def to_python(self, value: Any) -> list[tuple[Decimal, Decimal]]:
-        texts = [str(v).strip() for v in (value or [])]
-        texts = [t for t in texts if t]
-        if not self.min_entries <= len(texts) <= self.max_entries:
+        items = list(value or [])
+        rows = [item for item in items if isinstance(item, tuple)]
+        if not rows:  # the API's entry=price@quantity, blank ones skipped
+            items = [str(v).strip() for v in items]
+            items = [text for text in items if text]
+        filled = [item for item in items if item != ("", "")]
+        if not self.min_entries <= len(filled) <= self.max_entries:
             raise ValidationError(
                 self.error_messages["count"],
                 code="count",
@@ -421,22 +456,30 @@ class EntryListField(SharedFieldMixin, forms.Field):
             )
         number_messages = StrictDecimalField().error_messages
         entries: list[tuple[Decimal, Decimal]] = []
-        for index, text in enumerate(texts, start=1):
-            price_text, at, quantity_text = text.partition("@")
-            try:
+        problems: list[ValidationError] = []
+        for number, item in enumerate(items, start=1):
+            if item == ("", ""):
+                continue
+            code = "row" if isinstance(item, tuple) else "format"
+            if isinstance(item, tuple):
+                price_text, quantity_text = item
+            else:
+                price_text, at, quantity_text = item.partition("@")
                 if not at:
-                    raise ValidationError("missing @")
+                    price_text = ""  # no "@": not a fill
+            try:
                 price = parse_decimal(price_text.strip(), number_messages)
                 quantity = parse_decimal(quantity_text.strip(), number_messages)
+                if price <= 0 or quantity <= 0:
+                    raise ValidationError("not positive")
             except ValidationError:
-                raise ValidationError(
-                    self.error_messages["format"], code="format", params={"number": index}
-                ) from None
-            if price <= 0 or quantity <= 0:
-                raise ValidationError(
-                    self.error_messages["format"], code="format", params={"number": index}
+                problems.append(
+                    ValidationError(self.error_messages[code], code=code, params={"number": number})
                 )
+                continue
             entries.append((price, quantity))
+        if problems:
+            raise ValidationError(problems)
         return entries
 
     def validate(self, value: Any) -> None:

@@ -25,12 +25,16 @@ from django.utils.translation import gettext_lazy as _
 
 from calculators import formulas, instruments, terms, worked
 from calculators.fields import (
+    FILL_PRICE,
+    FILL_QUANTITY,
+    FILL_ROWS,
     EntryListField,
     NumberFormat,
     StrictBooleanField,
     StrictChoiceField,
     StrictDecimalField,
     StrictIntegerField,
+    fill_query_names,
 )
 
 logger = logging.getLogger(__name__)
@@ -138,11 +142,72 @@ class CalculatorBoundField(BoundField):
         return " ".join([*ids, f"{self.auto_id}_error"])
 
 
+class FillRowsBoundField(CalculatorBoundField):
+    """The fills of the average-price calculator as rows of (price, quantity) boxes, each
+    row knowing whether it is the one at fault (so only that row turns red)."""
+
+    @property
+    def fill_rows(self) -> list[dict[str, Any]]:
+        widget = self.field.widget
+        bad = {
+            error.params["number"]
+            for error in self.form.errors.as_data().get(self.name, [])
+            if error.params and "number" in error.params
+        }
+        data = self.form.data if self.form.is_bound else None
+        asked = data is not None and FILL_ROWS in data
+        rows = widget.rows(self.value(), data)
+        base = self.auto_id or self.html_name
+        return [
+            {
+                "number": number,
+                "price_name": FILL_PRICE.format(number),
+                "quantity_name": FILL_QUANTITY.format(number),
+                "price_id": f"{base}_{number}_price",
+                "quantity_id": f"{base}_{number}_quantity",
+                "flag_id": f"{base}_{number}_flag",
+                "price": price,
+                "quantity": quantity,
+                "bad": number in bad,
+                # After "Add a row", the new empty row is where the learner types next.
+                "focus": asked and number == len(rows) and not (price or quantity),
+            }
+            for number, (price, quantity) in enumerate(rows, start=1)
+        ]
+
+    @property
+    def sent_rows(self) -> list[dict[str, Any]]:
+        """The rows the request's page has (each sent its boxes, blank or not): an htmx
+        answer refreshes their flags, and only theirs, since others are not on the page."""
+        data = self.form.data or {}
+        present = [
+            number
+            for number in range(1, self.field.widget.maximum + 1)
+            if FILL_PRICE.format(number) in data or FILL_QUANTITY.format(number) in data
+        ]
+        last = max(present, default=0)
+        return [row for row in self.fill_rows if row["number"] <= last]
+
+    @property
+    def more_rows(self) -> int | None:
+        """How many rows "Add a row" asks for (``None`` at the maximum)."""
+        count = len(self.field.widget.rows(self.value(), self.form.data or None))
+        return count + 1 if count < self.field.widget.maximum else None
+
+
 class CalculatorForm(forms.Form):
     """Base of every calculator form: validate, then run the one formula of ``slug``."""
 
     slug: ClassVar[str]
     bound_field_class = CalculatorBoundField
+    # Query parameters the page's form sends besides the fields' own names.
+    extra_query_names: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def query_names(cls) -> tuple[str, ...]:
+        """Every parameter that belongs to this calculator, in the order a shared link
+        lists them."""
+        return (*cls.base_fields, *cls.extra_query_names)
 
     def __init__(self, *args: Any, number_format: NumberFormat | None = None, **kwargs: Any):
         # Pages pass the number format they display in, so "60,000" typed (or copied from
@@ -324,12 +389,14 @@ class OpenPriceForm(CalculatorForm):
     entry = EntryListField(
         label=_("Fills"),
         help_text=_(
-            "Each fill as price@quantity, e.g. 30000@0.5. Two to twenty fills; "
-            "leave spare boxes empty."
+            "Price (USDT) and quantity of each fill, two to twenty fills; leave spare rows empty."
         ),
         min_entries=worked.MIN_ENTRIES,
         max_entries=worked.MAX_ENTRIES,
+        bound_field_class=FillRowsBoundField,
     )
+    # The page's rows: price_1, quantity_1, … (fields.fill_query_names).
+    extra_query_names = fill_query_names(worked.MAX_ENTRIES)
 
     def formula_kwargs(self) -> dict[str, Any]:
         return {"entries": self.cleaned_data["entry"]}

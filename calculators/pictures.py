@@ -33,7 +33,7 @@ from calculators.charts import (
     short_number,
 )
 from config.formatting import format_amount as amount
-from config.formatting import format_decimal
+from config.formatting import format_decimal, format_ratio
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
@@ -61,11 +61,14 @@ def _liquidation_for_chart(
 
 
 def _price_range(entry: Decimal, prices: list[Decimal]) -> tuple[Decimal, Decimal]:
-    """Prices centred on the entry, at least ±15 % wide and wide enough for every marked
-    price. With the entry in the middle and a steady scale, a liquidation price creeping
-    closer as the leverage rises is plain to see."""
-    reach = max([entry * Decimal("0.15"), *(abs(p - entry) * Decimal("1.25") for p in prices)])
-    return max(entry - reach, _ZERO), entry + reach
+    """Prices from the lowest to the highest marked one (entry, exit or target,
+    liquidation) with a quarter of that span of room on each side: the chart zooms in on
+    what it marks, so at 50× or 125× the entry and the liquidation price stay apart. With
+    nothing but the entry to mark, ±15 % around it."""
+    marks = [entry, *prices]
+    low, high = min(marks), max(marks)
+    room = (high - low) * Decimal("0.25") if high > low else entry * Decimal("0.15")
+    return max(low - room, _ZERO), high + room
 
 
 def _pnl_markers(
@@ -90,9 +93,10 @@ def _marker(x: Decimal, name: str, color: str, note: str = "") -> Marker:
     legend = _("%(name)s: %(value)s") % {"name": name, "value": amount(x)}
     return Marker(
         x,
-        f"{name} {short_number(x)}",
+        name,
         color,
         legend=f"{legend} ({note})" if note else legend,
+        value=short_number(x),
     )
 
 
@@ -334,17 +338,24 @@ def margin_level_chart(
             )
         )
     markers = [
-        Marker(_ONE, _("Today"), BLUE, legend=_("Today (1×): margin level %s") % amount(now_level)),
+        Marker(
+            _ONE,
+            _("Today"),
+            BLUE,
+            legend=_("Today (1×): margin level %s") % format_ratio(now_level),
+        ),
         Marker(
             at_margin_call,
-            _("Margin call %s×") % format_decimal(at_margin_call, 2),
+            _("Margin call"),
             AMBER,
+            value=f"{format_decimal(at_margin_call, 2)}×",
             legend=_("Margin call at %s× today's prices") % format_decimal(at_margin_call, 4),
         ),
         Marker(
             at_liquidation,
-            _("Liquidation %s×") % format_decimal(at_liquidation, 2),
+            _("Liquidation"),
             RED,
+            value=f"{format_decimal(at_liquidation, 2)}×",
             legend=_("Liquidation at %s× today's prices") % format_decimal(at_liquidation, 4),
         ),
     ]
@@ -356,7 +367,7 @@ def margin_level_chart(
             "prices, liquidation at %(liquidation)s×."
         )
         % {
-            "now": amount(now_level),
+            "now": format_ratio(now_level),
             "call": format_decimal(at_margin_call, 4),
             "liquidation": format_decimal(at_liquidation, 4),
         },
@@ -391,7 +402,7 @@ def margin_liquidation_chart(
         quote_liability=quote_debt,
         level=kind.no_transfer,
     )
-    known = [p for p in (liquidation, margin_call, safe) if isinstance(p, Decimal)]
+    known = [p for p in (liquidation, margin_call, safe) if isinstance(p, Decimal) and p > 0]
     if not known:
         return None
     high = max(known) * Decimal("1.5")

@@ -116,7 +116,7 @@ def test_the_template_draws_an_accessible_svg():
     assert 'aria-labelledby="demo-title demo-desc"' in html
     assert '<title id="demo-title">PnL</title>' in html
     assert '<desc id="demo-desc">A straight line.</desc>' in html
-    assert ">Price</text>" in html and ">PnL</text>" in html  # axis labels
+    assert ">Price</tspan>" in html and ">PnL</text>" in html  # axis titles
     assert 'class="chart-legend"' in html
     assert "style=" not in html
 
@@ -125,7 +125,7 @@ def test_every_chart_colour_comes_from_the_chart_module(client):
     template = Path(settings.BASE_DIR, "templates", "calculators", "_chart.html").read_text()
     assert not re.search(r"#[0-9a-fA-F]{3,6}\b", template), "a colour written in the template"
     html = client.get("/calculators/margin-level/").content.decode()
-    svg = re.search(r'<svg class="chart".*?</svg>', html, re.S).group(0)
+    svg = re.search(r'<svg class="chart .*?</svg>', html, re.S).group(0)
     used = set(re.findall(r'(?:fill|stroke)="(#[0-9a-f]{6})"', svg))
     declared = {
         value for name, value in vars(charts).items() if isinstance(value, str) and name.isupper()

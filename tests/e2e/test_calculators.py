@@ -13,11 +13,11 @@ HEADLINE = '[data-result="liquidation_price"] dd.value'
 def test_typing_updates_the_result_and_the_chart_without_a_page_load(page, base_url, screenshot):
     page.goto(base_url + LIQUIDATION)
     headline = page.locator(HEADLINE)
-    chart = page.locator("#calc-result svg.chart")
-    liquidation_mark = chart.locator('line[stroke="#a40e26"]')
+    chart = page.locator("#calc-result svg.chart-wide")
+    liquidation_label = chart.locator(".marker-label", has_text="Liquidation")
     # The example: 0.5 BTC long at 60,000 with 10x isolated margin.
     expect(headline).to_contain_text("54,216.87 USDT")
-    mark_before = liquidation_mark.get_attribute("x1")
+    expect(liquidation_label).to_have_text("Liquidation 54,216.87")
     # A full page load would wipe this; an htmx swap leaves it alone.
     page.evaluate("window.__stillHere = 'yes'")
 
@@ -30,9 +30,8 @@ def test_typing_updates_the_result_and_the_chart_without_a_page_load(page, base_
     expect(page).to_have_url(base_url + LIQUIDATION + "?side=long&entry_price=60000&quantity=0.5"
                              "&margin_mode=isolated&symbol=BTCUSDT&leverage=20")  # fmt: skip
     assert page.evaluate("window.__stillHere") == "yes"
-    # Centred on the entry, the liquidation line has moved closer to it.
-    assert float(liquidation_mark.get_attribute("x1")) > float(mark_before)
-    expect(chart.locator("text", has_text="Liquidation 57,228.92")).to_have_count(1)
+    # The chart was swapped with the result: its liquidation mark follows.
+    expect(liquidation_label).to_have_text("Liquidation 57,228.92")
     # Focus stays where the learner is typing.
     assert page.evaluate("document.activeElement.name") == "leverage"
     screenshot("calc-liquidation-typed-1280")
@@ -160,3 +159,60 @@ def test_the_form_is_usable_from_the_keyboard(page, base_url):
     expect(page.get_by_role("button", name="Calculate")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator('[data-result="initial_margin"] dd.value')).to_contain_text("300")
+
+
+OPEN_PRICE = "/calculators/open-price/"
+
+
+def _fill_row(page, number):
+    return page.locator("tr.fill-row").nth(number - 1)
+
+
+def test_fills_are_price_and_quantity_rows_and_only_a_bad_row_turns_red(page, base_url):
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto(base_url + OPEN_PRICE)
+    page.evaluate("window.__stillHere = 'yes'")
+    headline = page.locator('[data-result="average_price"] dd')
+    expect(page.get_by_label("Price of fill 1")).to_have_attribute("inputmode", "decimal")
+    expect(page.get_by_label("Quantity of fill 1")).to_have_attribute("inputmode", "decimal")
+
+    page.get_by_label("Quantity of fill 2").fill("abc")
+    expect(page.locator("#calc-entry_error")).to_contain_text("Fill 2: enter a price and")
+    red = "rgb(164, 14, 38)"
+    expect(page.get_by_label("Quantity of fill 2")).to_have_css("border-color", red)
+    for other in (1, 3):
+        expect(page.get_by_label(f"Price of fill {other}")).not_to_have_css("border-color", red)
+        expect(page.get_by_label(f"Quantity of fill {other}")).not_to_have_css("border-color", red)
+    page.get_by_label("Quantity of fill 2").fill("0.2")
+    expect(page.locator("#calc-entry_error")).to_be_empty()
+    expect(page.get_by_label("Quantity of fill 2")).not_to_have_css("border-color", red)
+
+    # "Add a row" with htmx: one more row, the cursor in it, no page load, values kept.
+    rows = page.locator("tr.fill-row")
+    expect(rows).to_have_count(4)
+    page.get_by_label("Price of fill 4").fill("50000")
+    page.get_by_label("Quantity of fill 4").fill("0.5")
+    # (6,000 + 11,600 + 11,000 + 25,000) ÷ 1 = 53,600
+    expect(headline).to_contain_text("53,600")
+    page.get_by_role("button", name="Add a row").click()
+    expect(rows).to_have_count(5)
+    expect(page.get_by_label("Price of fill 5")).to_be_focused()
+    expect(page.get_by_label("Price of fill 4")).to_have_value("50000")
+    assert page.evaluate("window.__stillHere") == "yes"
+    assert "rows=" not in page.url
+    assert errors == []
+
+
+def test_add_a_row_works_without_javascript(browser, base_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base_url + OPEN_PRICE)
+    expect(page.locator("tr.fill-row")).to_have_count(4)
+    page.get_by_label("Price of fill 4").fill("50000")
+    page.get_by_label("Quantity of fill 4").fill("0.5")
+    page.get_by_role("button", name="Add a row").click()
+    expect(page.locator("tr.fill-row")).to_have_count(5)
+    expect(page.get_by_label("Price of fill 4")).to_have_value("50000")
+    expect(page.locator('[data-result="average_price"] dd')).to_contain_text("53,600")
+    context.close()
