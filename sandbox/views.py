@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from calculators import instruments
+from calculators.formulas import trade_value
 from config.formatting import format_amount as amount
 from config.formatting import format_price
 from sandbox import charts, selectors, services
@@ -153,17 +154,43 @@ def order_preview(request):
     return render(request, "sandbox/dashboard.html", context)
 
 
+def _fill_text(order) -> str:
+    """ "Bought 0.01 BTC at 60,000.00 USDT, fee 0.00001 BTC: you received 0.00999 BTC."
+
+    The fee is said because the wallet shows what arrived, not what was bought.
+    """
+    base, quote = order.base_asset, order.quote_asset
+    value = trade_value(quantity=order.quantity, price=order.fill_price)
+    if order.side == "buy":
+        template = _(
+            "Bought %(qty)s %(base)s at %(price)s %(quote)s, fee %(fee)s %(fee_asset)s: "
+            "you received %(received)s %(received_asset)s."
+        )
+        received_asset, received = base, order.quantity
+    else:
+        template = _(
+            "Sold %(qty)s %(base)s at %(price)s %(quote)s, fee %(fee)s %(fee_asset)s: "
+            "you received %(received)s %(received_asset)s."
+        )
+        received_asset, received = quote, value
+    if order.fee_asset == received_asset:
+        received -= order.fee
+    return template % {
+        "qty": amount(order.quantity, base),
+        "base": base,
+        "quote": quote,
+        "price": format_price(order.symbol, order.fill_price),
+        "fee": amount(order.fee, order.fee_asset),
+        "fee_asset": order.fee_asset,
+        "received": amount(received, received_asset),
+        "received_asset": received_asset,
+    }
+
+
 def _order_done_message(order) -> str:
     base = order.base_asset
     if order.status == "filled":
-        template = _("Bought %(qty)s %(base)s at %(price)s USDT.")
-        if order.side == "sell":
-            template = _("Sold %(qty)s %(base)s at %(price)s USDT.")
-        return template % {
-            "qty": amount(order.quantity, base),
-            "base": base,
-            "price": format_price(order.symbol, order.fill_price),
-        }
+        return _fill_text(order)
     template = _("Limit order placed: buy %(qty)s %(base)s at %(price)s USDT.")
     if order.side == "sell":
         template = _("Limit order placed: sell %(qty)s %(base)s at %(price)s USDT.")
@@ -172,6 +199,37 @@ def _order_done_message(order) -> str:
         "base": base,
         "price": format_price(order.symbol, order.limit_price),
     }
+
+
+def _fast_forward_messages(request, account, move) -> None:
+    """What ran (each fill, with its price and fee) and what did not (each order still
+    open, beside the lowest/highest index price of the period it waited through)."""
+    for fill in move.fills:
+        messages.success(
+            request, _("Your limit order filled. %(fill)s") % {"fill": _fill_text(fill.order)}
+        )
+    for line in selectors.still_open_after(account=account, move=move):
+        order = line.order
+        if order.side == "buy":
+            template = _(
+                "Your buy limit at %(limit)s USDT for %(qty)s %(base)s is still open: the "
+                "lowest index price in that period was %(extreme)s USDT."
+            )
+        else:
+            template = _(
+                "Your sell limit at %(limit)s USDT for %(qty)s %(base)s is still open: the "
+                "highest index price in that period was %(extreme)s USDT."
+            )
+        messages.info(
+            request,
+            template
+            % {
+                "limit": format_price(order.symbol, order.limit_price),
+                "qty": amount(order.quantity, order.base_asset),
+                "base": order.base_asset,
+                "extreme": format_price(order.symbol, line.extreme_price),
+            },
+        )
 
 
 @login_required
@@ -276,10 +334,9 @@ def clock_fast_forward(request):
             )
         else:
             messages.success(
-                request,
-                _("The sandbox clock moved forward %(span)s. Anything the prices crossed has run.")
-                % {"span": span},
+                request, _("The sandbox clock moved forward %(span)s.") % {"span": span}
             )
+            _fast_forward_messages(request, move.account, move)
     return redirect(_dashboard_url(symbol))
 
 
