@@ -27,6 +27,7 @@ from sandbox.models import (
     SYMBOL_ASSETS,
     Account,
     Asset,
+    Balance,
     LedgerTransaction,
     Order,
     OrderStatus,
@@ -89,6 +90,31 @@ def account_overview(*, account: Account, now: datetime | None = None) -> Accoun
         index_prices=prices,
         average_entry=average_entries(account, amounts),
     )
+
+
+def spot_cash_of(*, user: Any, asset: str = Asset.USDT) -> Decimal | None:
+    """The learner's free ``asset`` in the Spot wallet of the current season, as last
+    booked; ``None`` before the first sandbox visit opens the account. One query, and no
+    catch-up: a page outside the sandbox (home) reads, it never runs the engine."""
+    row = (
+        Account.objects.filter(user=user)
+        .annotate(
+            cash=Subquery(
+                Balance.objects.filter(
+                    account=OuterRef("pk"),
+                    season=OuterRef("season"),
+                    wallet=Wallet.SPOT,
+                    asset=asset,
+                ).values("amount")[:1],
+                output_field=DecimalField(max_digits=30, decimal_places=8),
+            )
+        )
+        .values_list("pk", "cash")
+        .first()
+    )
+    if row is None:
+        return None
+    return row[1] if row[1] is not None else ZERO
 
 
 # ---------------------------------------------------------------------------------------
