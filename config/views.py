@@ -36,9 +36,7 @@ class LearningPath:
 
 
 def learning_path(user) -> LearningPath:
-    curriculum = learn_selectors.curriculum(
-        user=user, language=learn_selectors.content_language()
-    )
+    curriculum = learn_selectors.curriculum(user=user, language=learn_selectors.content_language())
     return LearningPath(
         lessons_done=sum(entry.completed for entry in curriculum.lessons),
         lessons_total=len(curriculum.lessons),

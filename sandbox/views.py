@@ -12,6 +12,9 @@ redirect to a GET with a message).
 
 from __future__ import annotations
 
+from decimal import Decimal
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -33,6 +36,7 @@ from sandbox.forms import (
     FeeSettingsForm,
     HistoryFilterForm,
     OrderForm,
+    OrderKindForm,
     OrderPreviewForm,
     ResetForm,
     SymbolForm,
@@ -43,6 +47,7 @@ from sandbox.models import SandboxSettings, Wallet
 from sandbox.operations.trades import BNB_FEE_PERCENT, FEE_PERCENT
 from sandbox.services.clock import fast_forward_steps_text
 
+ZERO = Decimal(0)
 DEFAULT_SYMBOL = instruments.DEFAULT_SYMBOL
 # The dashboard's order form trades from the Spot wallet (Cross Margin gets its page).
 DASHBOARD_WALLET = Wallet.SPOT
@@ -73,6 +78,44 @@ def _dashboard_url(symbol: str) -> str:
 
 # --- Dashboard -----------------------------------------------------------------------
 
+# The fields a link or a preview may prefill into a fresh order form.
+ORDER_FIELDS = ("symbol", "side", "order_type", "quantity", "quote_amount", "limit_price")
+
+
+def _order_kind(params) -> tuple[str, str]:
+    form = OrderKindForm(params)
+    data = form.cleaned_data if form.is_valid() else {}
+    return data.get("side") or "buy", data.get("order_type") or "market"
+
+
+def _typed(params, *, symbol: str) -> dict[str, str]:
+    """What the learner typed (or a link carries), for a fresh form with a new key.
+
+    The market form has no limit price field, so a limit price carried over from the
+    limit form is not put back where the learner could not see or remove it.
+    """
+    side, order_type = _order_kind(params)
+    typed = {name: params[name] for name in ORDER_FIELDS if params.get(name)}
+    typed |= {"symbol": symbol, "side": side, "order_type": order_type}
+    if order_type == "market":
+        typed.pop("limit_price", None)
+    return typed
+
+
+def _max_link(*, symbol: str, side: str, order_type: str, available) -> str:
+    """The "max" shortcut: the same form with the whole available balance filled in (a buy
+    in USDT, a sell in the base asset). A plain GET, so it works without JavaScript."""
+    field = "quote_amount" if side == "buy" else "quantity"
+    query = urlencode(
+        {
+            "symbol": symbol,
+            "side": side,
+            "order_type": order_type,
+            field: f"{available.normalize():f}",
+        }
+    )
+    return f"{reverse('sandbox:dashboard')}?{query}"
+
 
 def _dashboard_context(account, *, symbol, order_form, preview_form=None, notice=None):
     overview = selectors.account_overview(account=account)
@@ -86,11 +129,12 @@ def _dashboard_context(account, *, symbol, order_form, preview_form=None, notice
             use_bnb_for_fees=use_bnb,
         )
     estimate = preview.estimate if preview else None
-    return {
+    context = {
         "title": _("Sandbox"),
         "section": "dashboard",
         "overview": overview,
         "symbol": symbol,
+        "base_asset": instruments.INSTRUMENTS[symbol].base,
         "chart": charts.sandbox_price_chart(
             account=account,
             overview=overview,
@@ -114,18 +158,75 @@ def _dashboard_context(account, *, symbol, order_form, preview_form=None, notice
             {"order": order, "form": CancelOrderForm()} for order in overview.open_orders
         ],
     }
+    if order_form is not None:
+        context |= _order_panel_context(overview, symbol=symbol, order_form=order_form)
+    return context
+
+
+def _order_panel_context(overview, *, symbol, order_form) -> dict:
+    """The order panel's tabs and the balance the order would pay from, with its "max"."""
+    side = str(order_form["side"].value() or "buy")
+    order_type = str(order_form["order_type"].value() or "market")
+    base, quote = instruments.INSTRUMENTS[symbol].base, instruments.INSTRUMENTS[symbol].quote
+    pays = quote if side == "buy" else base
+    available = next(
+        (
+            row.available
+            for row in overview.balances
+            if row.wallet == DASHBOARD_WALLET and row.asset == pays
+        ),
+        ZERO,
+    )
+
+    def tab(**choice) -> str:
+        query = {"symbol": symbol, "side": side, "order_type": order_type} | choice
+        return f"{reverse('sandbox:dashboard')}?{urlencode(query)}"
+
+    return {
+        "order_side": side,
+        "order_type": order_type,
+        "pays_asset": pays,
+        "pays_available": available,
+        "max_url": (
+            _max_link(symbol=symbol, side=side, order_type=order_type, available=available)
+            if available > 0
+            else None
+        ),
+        # The tabs are plain links (a GET of this page with the other side or type).
+        "side_tabs": [
+            (value, label, tab(side=value))
+            for value, label in OrderKindForm.base_fields["side"].choices
+        ],
+        "type_tabs": [
+            (value, label, tab(order_type=value))
+            for value, label in OrderKindForm.base_fields["order_type"].choices
+        ],
+    }
 
 
 def _new_order_form(symbol: str, side: str = "buy", order_type: str = "market") -> OrderForm:
     return OrderForm(initial={"symbol": symbol, "side": side, "order_type": order_type})
 
 
+def _amount_typed(params) -> bool:
+    return bool(params.get("quantity") or params.get("quote_amount"))
+
+
 @login_required
 @require_GET
 def dashboard(request):
+    """The dashboard; ``?side=&order_type=`` (the order tabs) and the amounts (the "max"
+    link) prefill the order form, and an amount shows its preview at once."""
     account = services.account_sync(user=request.user)
     symbol = _symbol(request.GET)
-    context = _dashboard_context(account, symbol=symbol, order_form=_new_order_form(symbol))
+    typed = _typed(request.GET, symbol=symbol)
+    preview_form = OrderPreviewForm(typed) if _amount_typed(typed) else None
+    context = _dashboard_context(
+        account, symbol=symbol, order_form=OrderForm(initial=typed), preview_form=preview_form
+    )
+    if request.htmx and request.htmx.target == "order-panel":
+        # A tab or "max" clicked with htmx: only the order panel changes.
+        return render(request, "sandbox/dashboard.html#order-panel", context)
     return render(request, "sandbox/dashboard.html", context)
 
 
@@ -143,11 +244,7 @@ def order_preview(request):
         return render(request, "sandbox/dashboard.html#preview-update", context)
     # Without JavaScript the "Preview order" button lands here: the whole dashboard, the
     # learner's entries kept in a fresh form (with a new key) and the preview filled in.
-    typed = {
-        name: value
-        for name, value in request.GET.items()
-        if name in OrderForm.base_fields and name != "idempotency_key"
-    }
+    typed = _typed(request.GET, symbol=symbol)
     context = _dashboard_context(
         account, symbol=symbol, order_form=OrderForm(initial=typed), preview_form=preview_form
     )
@@ -265,7 +362,10 @@ def order_place(request):
             context = _dashboard_context(account, symbol=symbol, order_form=fresh, notice=notice)
             return render(request, "sandbox/dashboard.html#trade-update", context)
     form.renew_key()
-    context = _dashboard_context(account, symbol=symbol, order_form=form)
+    # The preview keeps describing what is still in the fields, not an empty form.
+    context = _dashboard_context(
+        account, symbol=symbol, order_form=form, preview_form=OrderPreviewForm(request.POST)
+    )
     template = "sandbox/dashboard.html#trade-update" if request.htmx else "sandbox/dashboard.html"
     return render(request, template, context, status=_error_status(request))
 
