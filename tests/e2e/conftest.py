@@ -110,6 +110,10 @@ def context(context, console_errors):
 
     def watch(page) -> None:
         def on_console(message) -> None:
+            # A page without <link rel="icon"> (a test-only view) makes the browser ask
+            # for /favicon.ico, which we do not serve; every page of ours names its icon.
+            if message.location.get("url", "").endswith("/favicon.ico"):
+                return
             if message.type == "error":
                 where = message.location.get("url", "")
                 console_errors.append(f"{page.url}: console error ({where}): {message.text}")
