@@ -180,3 +180,24 @@ def test_the_sandbox_pages_pass_axe_and_fit_a_phone(page, base_url, screenshot):
                 ".map(e => `${e.getAttribute('aria-label')}: ${e.scrollWidth}px`)"
             )
             assert cramped == [], f"{path} at {width}px: tables wider than the screen: {cramped}"
+
+
+def test_on_a_phone_the_prices_and_the_order_form_come_first(page, base_url, screenshot):
+    sign_up(page, base_url, "pia")
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(base_url + "/sandbox/")
+
+    def top(locator) -> float:
+        return locator.bounding_box()["y"]
+
+    strip = page.get_by_test_id("price-strip")
+    form = page.locator("#order-panel")
+    balances = page.locator("table.balances")
+    for symbol in ("BTCUSDT", "ETHUSDT", "BNBUSDT", "USDCUSDT"):
+        expect(strip).to_contain_text(symbol)
+    assert top(strip) < top(form) < top(balances) < top(page.locator("#open-orders"))
+    assert top(form) < top(page.locator("#price-chart"))
+    # The prices and the start of the form are on the first screen.
+    assert top(strip) + strip.bounding_box()["height"] < 740
+    assert top(form) < 740
+    screenshot("sandbox-dashboard-first-screen-375")

@@ -191,3 +191,21 @@ def test_the_result_of_an_htmx_order_takes_the_focus(learner_client, account):
     html = response.content.decode()
     assert re.search(r'<p class="message" role="status" tabindex="-1" autofocus', html)
     assert Order.objects.get().quantity > Decimal(0)
+
+
+def test_the_prices_and_the_order_form_come_before_the_chart_and_balances(
+    learner_client, account, fixed_prices
+):
+    html = learner_client.get(DASHBOARD).content.decode()
+
+    strip = html.index('data-testid="price-strip"')
+    assert strip < html.index('id="order-panel"') < html.index('id="price-chart"')
+    assert html.index('id="order-panel"') < html.index('id="balances"')
+    prices = html[strip : html.index("</nav>", strip)]
+    for symbol, price in (
+        ("BTCUSDT", "50,000.00"),
+        ("ETHUSDT", "2,500.00"),
+        ("BNBUSDT", "500.00"),
+        ("USDCUSDT", "1.0000"),
+    ):
+        assert re.search(rf"{symbol}</span> <span class=\"strip-price\">{re.escape(price)}", prices)
