@@ -456,7 +456,11 @@ def market(request):
         "symbol": symbol,
         # Weights are shares (0.4123); the page shows them as percentages.
         "snapshots": [
-            {"snap": snap, "venues": [(venue, venue.weight * 100) for venue in snap.venues]}
+            {
+                "snap": snap,
+                "venues": [(venue, venue.weight * 100) for venue in snap.venues],
+                "change_size": abs(snap.change_24h_percent),
+            }
             for snap in selectors.market_snapshot(account=account, market=market_now)
         ],
         "chart": charts.sandbox_price_chart(account=account, symbol=symbol, market=market_now),
