@@ -123,6 +123,21 @@ class OrderForm(IdempotentForm):
     # price for a limit order and none for a market order) is the order service's rule
     # (services.orders.order_validate); the page shows its message as is.
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The page names the asset it trades: "Quantity in BTC", not "base asset".
+        instrument = INSTRUMENTS.get(str(self["symbol"].value() or ""))
+        if instrument is not None:
+            self.fields["quantity"].label = format_lazy(
+                _("Quantity in {asset}"), asset=instrument.base
+            )
+            self.fields["quantity"].help_text = format_lazy(
+                _("How much {asset} to buy or sell."), asset=instrument.base
+            )
+        # The page shows the limit price only on the limit form, where it is needed: a
+        # hint for screen readers; which fields an order needs stays the service's rule.
+        self.fields["limit_price"].widget.attrs["aria-required"] = "true"
+
 
 class OrderPreviewForm(OrderForm):
     """The same fields without the key: a preview changes nothing."""
@@ -172,6 +187,14 @@ class HistoryFilterForm(forms.Form):
 
     season = forms.IntegerField(label=_("Season"), required=False, min_value=1, max_value=10**6)
     page = forms.IntegerField(required=False, min_value=1, max_value=10**6)
+
+
+class OrderKindForm(forms.Form):
+    """?side=&order_type= of the dashboard's order tabs; bad values fall back to the
+    defaults (a buy at market)."""
+
+    side = forms.ChoiceField(choices=SIDE_CHOICES, required=False)
+    order_type = forms.ChoiceField(choices=TYPE_CHOICES, required=False)
 
 
 class SymbolForm(forms.Form):

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -27,14 +27,17 @@ from sandbox.models import (
     SYMBOL_ASSETS,
     Account,
     Asset,
+    Balance,
     LedgerTransaction,
     Order,
     OrderStatus,
     Posting,
     TransactionKind,
+    Wallet,
 )
 from sandbox.operations.trades import choose_fee, free_bnb_after
 from sandbox.portfolio import BalanceRow, asset_price, average_entries, balance_rows
+from sandbox.services.clock import ClockMove
 from sandbox.services.orders import minimum_problem, order_plan, order_validate
 
 ZERO = Decimal(0)
@@ -89,9 +92,53 @@ def account_overview(*, account: Account, now: datetime | None = None) -> Accoun
     )
 
 
+def spot_cash_of(*, user: Any, asset: str = Asset.USDT) -> Decimal | None:
+    """The learner's free ``asset`` in the Spot wallet of the current season, as last
+    booked; ``None`` before the first sandbox visit opens the account. One query, and no
+    catch-up: a page outside the sandbox (home) reads, it never runs the engine."""
+    row = (
+        Account.objects.filter(user=user)
+        .annotate(
+            cash=Subquery(
+                Balance.objects.filter(
+                    account=OuterRef("pk"),
+                    season=OuterRef("season"),
+                    wallet=Wallet.SPOT,
+                    asset=asset,
+                ).values("amount")[:1],
+                output_field=DecimalField(max_digits=30, decimal_places=8),
+            )
+        )
+        .values_list("pk", "cash")
+        .first()
+    )
+    if row is None:
+        return None
+    return row[1] if row[1] is not None else ZERO
+
+
 # ---------------------------------------------------------------------------------------
 # History
 # ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryLeg:
+    """What one entry did to one wallet's asset: the signed net change and the balance
+    of that wallet's asset right after it."""
+
+    wallet: str
+    asset: str
+    amount: Decimal  # signed: + arrived, − left
+    balance_after: Decimal
+
+    @property
+    def magnitude(self) -> Decimal:
+        return abs(self.amount)
+
+    @property
+    def wallet_label(self) -> str:
+        return str(Wallet(self.wallet).label)
 
 
 @dataclass(frozen=True)
@@ -112,6 +159,8 @@ class HistoryEntry:
     order_id: int | None = None
     order_status: str = ""
     note: str = ""
+    # Every wallet/asset the entry changed, in the order it booked them.
+    legs: tuple[HistoryLeg, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,8 +187,10 @@ def history_page(
     """The account's ledger, newest first, one page at a time (paginated in the database).
 
     One entry per ledger transaction: deposits, rewards, limit orders placed (funds
-    reserved) and cancelled (funds released), fills with their fee, resets. Three
-    queries whatever the history: count, the page, the page's postings.
+    reserved) and cancelled (funds released), fills with their fee, resets; each with
+    its signed legs and the balances they left. Three queries whatever the history:
+    count, the page, the page's postings (each with its running balance, summed in the
+    database by an indexed subquery).
     """
     seasons = list(range(1, account.season + 1))
     if season not in seasons:
@@ -151,7 +202,9 @@ def history_page(
         .prefetch_related(
             Prefetch(
                 "postings",
-                queryset=Posting.objects.filter(account=account).order_by("id"),
+                queryset=Posting.objects.filter(account=account)
+                .annotate(balance_after=_RUNNING_BALANCE)
+                .order_by("id"),
                 to_attr="own_postings",
             )
         )
@@ -172,6 +225,39 @@ def history_page(
     )
 
 
+# The balance of a posting's (account, season, wallet, asset) right after it: the sum of
+# its postings up to and including this one (postings are append-only, ids increase).
+_RUNNING_BALANCE = Subquery(
+    Posting.objects.filter(
+        account=OuterRef("account"),
+        season=OuterRef("season"),
+        wallet=OuterRef("wallet"),
+        asset=OuterRef("asset"),
+        id__lte=OuterRef("id"),
+    )
+    .order_by()
+    .values("account")
+    .annotate(total=Sum("amount"))
+    .values("total"),
+    output_field=DecimalField(max_digits=30, decimal_places=8),
+)
+
+
+def _legs(postings) -> tuple[HistoryLeg, ...]:
+    """Net change per (wallet, asset): a buy's BTC and its BTC fee are one +0.00999 leg."""
+    net: dict[tuple[str, str], Decimal] = {}
+    after: dict[tuple[str, str], Decimal] = {}
+    for posting in postings:
+        group = (posting.wallet, posting.asset)
+        net[group] = net.get(group, ZERO) + posting.amount
+        after[group] = posting.balance_after
+    return tuple(
+        HistoryLeg(wallet=wallet, asset=asset, amount=amount, balance_after=after[wallet, asset])
+        for (wallet, asset), amount in net.items()
+        if amount != 0
+    )
+
+
 def _entry(tx: LedgerTransaction) -> HistoryEntry:
     order = tx.order
     common = {
@@ -179,6 +265,7 @@ def _entry(tx: LedgerTransaction) -> HistoryEntry:
         "kind": tx.kind,
         "kind_label": tx.get_kind_display(),
         "description": tx.memo,
+        "legs": _legs(tx.own_postings),
     }
     if order is not None:
         common |= {
@@ -288,6 +375,44 @@ def price_series(
     start = end_minute - span + (span % step_minutes)
     points = market.series(symbol, start, end_minute + 1, step_minutes)
     return [(pricing.datetime_of(minute), price) for minute, price in points]
+
+
+@dataclass(frozen=True)
+class StillOpen:
+    """An order a fast-forward did not fill, with the index price that came closest:
+    the lowest of the period for a buy, the highest for a sell."""
+
+    order: Order
+    extreme_price: Decimal
+
+
+def still_open_after(
+    *, account: Account, move: ClockMove, market: Market | None = None
+) -> list[StillOpen]:
+    """The account's open orders after ``move``, each with the closest the index price
+    came to its limit during the minutes the move lived through. One query for the orders
+    (and one for the scenario events); nothing when the move lived through no minute."""
+    if move.first_minute is None or move.last_minute is None:
+        return []
+    if move.last_minute < move.first_minute:
+        return []
+    orders = list(
+        Order.objects.filter(
+            account=account, season=account.season, status=OrderStatus.OPEN
+        ).order_by("placed_minute", "id")
+    )
+    if not orders:
+        return []
+    market = market or load_market()
+    lows_highs: dict[str, tuple[Decimal, Decimal]] = {}
+    lines = []
+    for order in orders:
+        if order.symbol not in lows_highs:
+            prices = market.index_prices(order.symbol, move.first_minute, move.last_minute + 1)
+            lows_highs[order.symbol] = (min(prices), max(prices))
+        low, high = lows_highs[order.symbol]
+        lines.append(StillOpen(order=order, extreme_price=low if order.side == "buy" else high))
+    return lines
 
 
 # ---------------------------------------------------------------------------------------

@@ -12,6 +12,9 @@ redirect to a GET with a message).
 
 from __future__ import annotations
 
+from decimal import Decimal
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -20,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from calculators import instruments
+from calculators.formulas import trade_value
 from config.formatting import format_amount as amount
 from config.formatting import format_price
 from sandbox import charts, selectors, services
@@ -32,6 +36,7 @@ from sandbox.forms import (
     FeeSettingsForm,
     HistoryFilterForm,
     OrderForm,
+    OrderKindForm,
     OrderPreviewForm,
     ResetForm,
     SymbolForm,
@@ -42,6 +47,7 @@ from sandbox.models import SandboxSettings, Wallet
 from sandbox.operations.trades import BNB_FEE_PERCENT, FEE_PERCENT
 from sandbox.services.clock import fast_forward_steps_text
 
+ZERO = Decimal(0)
 DEFAULT_SYMBOL = instruments.DEFAULT_SYMBOL
 # The dashboard's order form trades from the Spot wallet (Cross Margin gets its page).
 DASHBOARD_WALLET = Wallet.SPOT
@@ -72,6 +78,44 @@ def _dashboard_url(symbol: str) -> str:
 
 # --- Dashboard -----------------------------------------------------------------------
 
+# The fields a link or a preview may prefill into a fresh order form.
+ORDER_FIELDS = ("symbol", "side", "order_type", "quantity", "quote_amount", "limit_price")
+
+
+def _order_kind(params) -> tuple[str, str]:
+    form = OrderKindForm(params)
+    data = form.cleaned_data if form.is_valid() else {}
+    return data.get("side") or "buy", data.get("order_type") or "market"
+
+
+def _typed(params, *, symbol: str) -> dict[str, str]:
+    """What the learner typed (or a link carries), for a fresh form with a new key.
+
+    The market form has no limit price field, so a limit price carried over from the
+    limit form is not put back where the learner could not see or remove it.
+    """
+    side, order_type = _order_kind(params)
+    typed = {name: params[name] for name in ORDER_FIELDS if params.get(name)}
+    typed |= {"symbol": symbol, "side": side, "order_type": order_type}
+    if order_type == "market":
+        typed.pop("limit_price", None)
+    return typed
+
+
+def _max_link(*, symbol: str, side: str, order_type: str, available) -> str:
+    """The "max" shortcut: the same form with the whole available balance filled in (a buy
+    in USDT, a sell in the base asset). A plain GET, so it works without JavaScript."""
+    field = "quote_amount" if side == "buy" else "quantity"
+    query = urlencode(
+        {
+            "symbol": symbol,
+            "side": side,
+            "order_type": order_type,
+            field: f"{available.normalize():f}",
+        }
+    )
+    return f"{reverse('sandbox:dashboard')}?{query}"
+
 
 def _dashboard_context(account, *, symbol, order_form, preview_form=None, notice=None):
     overview = selectors.account_overview(account=account)
@@ -85,11 +129,12 @@ def _dashboard_context(account, *, symbol, order_form, preview_form=None, notice
             use_bnb_for_fees=use_bnb,
         )
     estimate = preview.estimate if preview else None
-    return {
+    context = {
         "title": _("Sandbox"),
         "section": "dashboard",
         "overview": overview,
         "symbol": symbol,
+        "base_asset": instruments.INSTRUMENTS[symbol].base,
         "chart": charts.sandbox_price_chart(
             account=account,
             overview=overview,
@@ -113,18 +158,75 @@ def _dashboard_context(account, *, symbol, order_form, preview_form=None, notice
             {"order": order, "form": CancelOrderForm()} for order in overview.open_orders
         ],
     }
+    if order_form is not None:
+        context |= _order_panel_context(overview, symbol=symbol, order_form=order_form)
+    return context
+
+
+def _order_panel_context(overview, *, symbol, order_form) -> dict:
+    """The order panel's tabs and the balance the order would pay from, with its "max"."""
+    side = str(order_form["side"].value() or "buy")
+    order_type = str(order_form["order_type"].value() or "market")
+    base, quote = instruments.INSTRUMENTS[symbol].base, instruments.INSTRUMENTS[symbol].quote
+    pays = quote if side == "buy" else base
+    available = next(
+        (
+            row.available
+            for row in overview.balances
+            if row.wallet == DASHBOARD_WALLET and row.asset == pays
+        ),
+        ZERO,
+    )
+
+    def tab(**choice) -> str:
+        query = {"symbol": symbol, "side": side, "order_type": order_type} | choice
+        return f"{reverse('sandbox:dashboard')}?{urlencode(query)}"
+
+    return {
+        "order_side": side,
+        "order_type": order_type,
+        "pays_asset": pays,
+        "pays_available": available,
+        "max_url": (
+            _max_link(symbol=symbol, side=side, order_type=order_type, available=available)
+            if available > 0
+            else None
+        ),
+        # The tabs are plain links (a GET of this page with the other side or type).
+        "side_tabs": [
+            (value, label, tab(side=value))
+            for value, label in OrderKindForm.base_fields["side"].choices
+        ],
+        "type_tabs": [
+            (value, label, tab(order_type=value))
+            for value, label in OrderKindForm.base_fields["order_type"].choices
+        ],
+    }
 
 
 def _new_order_form(symbol: str, side: str = "buy", order_type: str = "market") -> OrderForm:
     return OrderForm(initial={"symbol": symbol, "side": side, "order_type": order_type})
 
 
+def _amount_typed(params) -> bool:
+    return bool(params.get("quantity") or params.get("quote_amount"))
+
+
 @login_required
 @require_GET
 def dashboard(request):
+    """The dashboard; ``?side=&order_type=`` (the order tabs) and the amounts (the "max"
+    link) prefill the order form, and an amount shows its preview at once."""
     account = services.account_sync(user=request.user)
     symbol = _symbol(request.GET)
-    context = _dashboard_context(account, symbol=symbol, order_form=_new_order_form(symbol))
+    typed = _typed(request.GET, symbol=symbol)
+    preview_form = OrderPreviewForm(typed) if _amount_typed(typed) else None
+    context = _dashboard_context(
+        account, symbol=symbol, order_form=OrderForm(initial=typed), preview_form=preview_form
+    )
+    if request.htmx and request.htmx.target == "order-panel":
+        # A tab or "max" clicked with htmx: only the order panel changes.
+        return render(request, "sandbox/dashboard.html#order-panel", context)
     return render(request, "sandbox/dashboard.html", context)
 
 
@@ -142,28 +244,50 @@ def order_preview(request):
         return render(request, "sandbox/dashboard.html#preview-update", context)
     # Without JavaScript the "Preview order" button lands here: the whole dashboard, the
     # learner's entries kept in a fresh form (with a new key) and the preview filled in.
-    typed = {
-        name: value
-        for name, value in request.GET.items()
-        if name in OrderForm.base_fields and name != "idempotency_key"
-    }
+    typed = _typed(request.GET, symbol=symbol)
     context = _dashboard_context(
         account, symbol=symbol, order_form=OrderForm(initial=typed), preview_form=preview_form
     )
     return render(request, "sandbox/dashboard.html", context)
 
 
+def _fill_text(order) -> str:
+    """ "Bought 0.01 BTC at 60,000.00 USDT, fee 0.00001 BTC: you received 0.00999 BTC."
+
+    The fee is said because the wallet shows what arrived, not what was bought.
+    """
+    base, quote = order.base_asset, order.quote_asset
+    value = trade_value(quantity=order.quantity, price=order.fill_price)
+    if order.side == "buy":
+        template = _(
+            "Bought %(qty)s %(base)s at %(price)s %(quote)s, fee %(fee)s %(fee_asset)s: "
+            "you received %(received)s %(received_asset)s."
+        )
+        received_asset, received = base, order.quantity
+    else:
+        template = _(
+            "Sold %(qty)s %(base)s at %(price)s %(quote)s, fee %(fee)s %(fee_asset)s: "
+            "you received %(received)s %(received_asset)s."
+        )
+        received_asset, received = quote, value
+    if order.fee_asset == received_asset:
+        received -= order.fee
+    return template % {
+        "qty": amount(order.quantity, base),
+        "base": base,
+        "quote": quote,
+        "price": format_price(order.symbol, order.fill_price),
+        "fee": amount(order.fee, order.fee_asset),
+        "fee_asset": order.fee_asset,
+        "received": amount(received, received_asset),
+        "received_asset": received_asset,
+    }
+
+
 def _order_done_message(order) -> str:
     base = order.base_asset
     if order.status == "filled":
-        template = _("Bought %(qty)s %(base)s at %(price)s USDT.")
-        if order.side == "sell":
-            template = _("Sold %(qty)s %(base)s at %(price)s USDT.")
-        return template % {
-            "qty": amount(order.quantity, base),
-            "base": base,
-            "price": format_price(order.symbol, order.fill_price),
-        }
+        return _fill_text(order)
     template = _("Limit order placed: buy %(qty)s %(base)s at %(price)s USDT.")
     if order.side == "sell":
         template = _("Limit order placed: sell %(qty)s %(base)s at %(price)s USDT.")
@@ -172,6 +296,37 @@ def _order_done_message(order) -> str:
         "base": base,
         "price": format_price(order.symbol, order.limit_price),
     }
+
+
+def _fast_forward_messages(request, account, move) -> None:
+    """What ran (each fill, with its price and fee) and what did not (each order still
+    open, beside the lowest/highest index price of the period it waited through)."""
+    for fill in move.fills:
+        messages.success(
+            request, _("Your limit order filled. %(fill)s") % {"fill": _fill_text(fill.order)}
+        )
+    for line in selectors.still_open_after(account=account, move=move):
+        order = line.order
+        if order.side == "buy":
+            template = _(
+                "Your buy limit at %(limit)s USDT for %(qty)s %(base)s is still open: the "
+                "lowest index price in that period was %(extreme)s USDT."
+            )
+        else:
+            template = _(
+                "Your sell limit at %(limit)s USDT for %(qty)s %(base)s is still open: the "
+                "highest index price in that period was %(extreme)s USDT."
+            )
+        messages.info(
+            request,
+            template
+            % {
+                "limit": format_price(order.symbol, order.limit_price),
+                "qty": amount(order.quantity, order.base_asset),
+                "base": order.base_asset,
+                "extreme": format_price(order.symbol, line.extreme_price),
+            },
+        )
 
 
 @login_required
@@ -207,7 +362,10 @@ def order_place(request):
             context = _dashboard_context(account, symbol=symbol, order_form=fresh, notice=notice)
             return render(request, "sandbox/dashboard.html#trade-update", context)
     form.renew_key()
-    context = _dashboard_context(account, symbol=symbol, order_form=form)
+    # The preview keeps describing what is still in the fields, not an empty form.
+    context = _dashboard_context(
+        account, symbol=symbol, order_form=form, preview_form=OrderPreviewForm(request.POST)
+    )
     template = "sandbox/dashboard.html#trade-update" if request.htmx else "sandbox/dashboard.html"
     return render(request, template, context, status=_error_status(request))
 
@@ -276,10 +434,9 @@ def clock_fast_forward(request):
             )
         else:
             messages.success(
-                request,
-                _("The sandbox clock moved forward %(span)s. Anything the prices crossed has run.")
-                % {"span": span},
+                request, _("The sandbox clock moved forward %(span)s.") % {"span": span}
             )
+            _fast_forward_messages(request, move.account, move)
     return redirect(_dashboard_url(symbol))
 
 
@@ -299,7 +456,11 @@ def market(request):
         "symbol": symbol,
         # Weights are shares (0.4123); the page shows them as percentages.
         "snapshots": [
-            {"snap": snap, "venues": [(venue, venue.weight * 100) for venue in snap.venues]}
+            {
+                "snap": snap,
+                "venues": [(venue, venue.weight * 100) for venue in snap.venues],
+                "change_size": abs(snap.change_24h_percent),
+            }
             for snap in selectors.market_snapshot(account=account, market=market_now)
         ],
         "chart": charts.sandbox_price_chart(account=account, symbol=symbol, market=market_now),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from sandbox.errors import InvalidFastForward
-from sandbox.models import Account
+from sandbox.models import Account, Fill
 from sandbox.services.base import locked_operation
 
 # The steps the sandbox offers, with the words pages use for them.
@@ -33,11 +33,20 @@ def fast_forward_steps_text() -> str:
 class ClockMove:
     """What a fast-forward did: the account after it and the hours its key moved the
     clock. ``replayed``: the key was used before; this call changed nothing and
-    ``hours`` is what the first call did."""
+    ``hours`` is what the first call did.
+
+    ``fills`` are the limit orders the engine filled on the way, in the order they
+    filled, and ``first_minute``..``last_minute`` the market minutes it lived through
+    (both inclusive), so a page can say what ran and what the prices did meanwhile.
+    A replay reports no fills and no minutes: it lived through nothing.
+    """
 
     account: Account
     hours: int
     replayed: bool = False
+    fills: tuple[Fill, ...] = ()
+    first_minute: int | None = None
+    last_minute: int | None = None
 
 
 @transaction.atomic
@@ -61,8 +70,17 @@ def clock_fast_forward(
     ) as op:
         if op.replayed:
             return ClockMove(op.account, op.replayed.detail.get("hours", 0), replayed=True)
+        # locked_operation did not run the engine (run_engine=False): this is where the
+        # account stood before the jump, so the move covers the minutes after it.
+        first_minute = op.account.evaluated_minute + 1
         op.account.clock_offset_seconds += hours * 3600
         op.account.save(update_fields=["clock_offset_seconds"])
         op.detail = {"hours": hours}
         op.catch_up()
-    return ClockMove(op.account, hours)
+    return ClockMove(
+        op.account,
+        hours,
+        fills=tuple(op.fills),
+        first_minute=first_minute,
+        last_minute=op.account.evaluated_minute,
+    )

@@ -76,10 +76,51 @@ def screenshot(page):
     return take
 
 
-def axe_serious_violations(page) -> list[dict]:
-    """Run axe-core (shipped inside the axe-playwright-python wheel) on the page."""
+# Moderate counts too: "landmark-unique" (two regions with one name) is moderate, and a
+# screen-reader user lost between two identically named regions is lost all the same.
+AXE_FAILING_IMPACTS = frozenset({"moderate", "serious", "critical"})
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core (shipped inside the axe-playwright-python wheel) on the page; the
+    violations of moderate impact or worse."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
     violations = results.response.get("violations", [])
-    return [v for v in violations if v.get("impact") in {"serious", "critical"}]
+    return [v for v in violations if v.get("impact") in AXE_FAILING_IMPACTS]
+
+
+# The name the browser tests of every area import; it now fails on moderate too.
+axe_serious_violations = axe_violations
+
+
+@pytest.fixture
+def console_errors() -> list[str]:
+    """Everything the browser reported as an error while the test ran: console.error
+    (htmx's own complaints among them), uncaught exceptions, and Content-Security-Policy
+    violations, which Chromium reports as console errors."""
+    return []
+
+
+@pytest.fixture
+def context(context, console_errors):
+    """pytest-playwright's context, listening to every page opened in it; the test fails
+    when any page logged an error."""
+
+    def watch(page) -> None:
+        def on_console(message) -> None:
+            # A page without <link rel="icon"> (a test-only view) makes the browser ask
+            # for /favicon.ico, which we do not serve; every page of ours names its icon.
+            if message.location.get("url", "").endswith("/favicon.ico"):
+                return
+            if message.type == "error":
+                where = message.location.get("url", "")
+                console_errors.append(f"{page.url}: console error ({where}): {message.text}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: console_errors.append(f"{page.url}: {error}"))
+
+    context.on("page", watch)
+    yield context
+    assert console_errors == [], "the browser logged errors:\n" + "\n".join(console_errors)

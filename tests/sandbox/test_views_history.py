@@ -116,3 +116,46 @@ def test_it_reads_history_in_the_same_number_of_queries_for_3_or_30_orders(
 
 
 HISTORY_QUERIES = 9  # session, user, account lock (+ savepoint), count, page, postings, unread
+
+
+def _legs(html: str) -> list[str]:
+    """The change column's legs as text, one per wallet/asset, newest entry first."""
+    import re
+
+    cells = re.findall(r'<span class="leg" data-testid="leg">(.*?)</span></span>', html, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells]
+
+
+def test_it_shows_signed_legs_and_the_balance_after_so_each_kind_looks_different(
+    learner_client, account, fixed_prices
+):
+    services.order_place(
+        account=account,
+        symbol="BTCUSDT",
+        side="buy",
+        order_type="market",
+        quantity=Decimal("0.01"),
+        idempotency_key=key(),
+    )
+    services.order_place(
+        account=account,
+        symbol="BTCUSDT",
+        side="buy",
+        order_type="limit",
+        quantity=Decimal("0.01"),
+        limit_price=Decimal("40000"),
+        idempotency_key=key(),
+    )
+
+    legs = _legs(learner_client.get(HISTORY).content.decode())
+
+    assert legs == [
+        # The reservation: USDT moves from available into "in orders".
+        "−400.00 USDT Spot: 9,100.00 USDT",
+        "+400.00 USDT Spot (in orders): 400.00 USDT",
+        # The market buy: both legs, the BTC one net of its 0.00001 BTC fee.
+        "−500.00 USDT Spot: 9,500.00 USDT",
+        "+0.00999 BTC Spot: 0.00999 BTC",
+        # The deposit only adds.
+        "+10,000.00 USDT Spot: 10,000.00 USDT",
+    ]

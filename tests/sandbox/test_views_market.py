@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -89,3 +91,18 @@ def test_it_reads_the_market_in_a_fixed_number_of_queries(
 
 
 MARKET_QUERIES = 7  # session, user, account lock (+ savepoint), scenario events (once), unread
+
+
+def test_it_writes_a_fall_with_a_true_minus_sign_and_a_rise_with_a_plus(learner_client, account):
+    from sandbox.selectors import market_snapshot
+
+    html = learner_client.get(MARKET).content.decode()
+
+    for snap in market_snapshot(account=account):
+        change = snap.change_24h_percent
+        size = f"{abs(change):,.2f}"
+        if change < 0:
+            assert f"−{size}%" in html
+        elif change > 0:
+            assert f"+{size}%" in html
+    assert not re.search(r"-\d[\d,.]*%", html)
