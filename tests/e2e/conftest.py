@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 # Playwright's sync API runs an event loop in this thread; Django then refuses ORM
 # calls from the test body unless told that this thread is fine to use synchronously.
@@ -124,3 +125,17 @@ def context(context, console_errors):
     context.on("page", watch)
     yield context
     assert console_errors == [], "the browser logged errors:\n" + "\n".join(console_errors)
+
+
+PASSWORD = "a-long-unusual-passphrase-42"
+
+
+def sign_up(page, base_url: str, username: str) -> None:
+    """Sign up through the site's form, as a learner would, and wait to be logged in."""
+    page.goto(base_url + "/accounts/signup/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Email").fill(f"{username}@example.com")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_test_id("username")).to_have_text(username)

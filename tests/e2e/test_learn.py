@@ -7,9 +7,8 @@ from playwright.sync_api import expect
 
 from learn.loader import load_content
 from learn.models import Lesson
-from tests.e2e.conftest import SCREENSHOT_DIR, axe_serious_violations
+from tests.e2e.conftest import SCREENSHOT_DIR, axe_serious_violations, sign_up
 
-PASSWORD = "a-long-unusual-passphrase-42"
 COURSE = "cross-vs-isolated"
 
 
@@ -17,16 +16,6 @@ COURSE = "cross-vs-isolated"
 def curriculum(_e2e_db):
     # Transactional tests start from empty tables; the live server reads committed rows.
     load_content()
-
-
-def sign_up(page, base_url, username: str) -> None:
-    page.goto(base_url + "/accounts/signup/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Email").fill(f"{username}@example.com")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password confirmation").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_test_id("username")).to_have_text(username)
 
 
 def lessons_of(course: str) -> list[Lesson]:

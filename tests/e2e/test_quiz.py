@@ -9,13 +9,11 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from learn.quiz.models import QuizAttempt
-from tests.e2e.conftest import axe_serious_violations
+from tests.e2e.conftest import axe_serious_violations, sign_up
 
 # The gate's test views (tests/accounts/gate_urls.py) stand in for the sandbox's margin
 # pages; the rest of the site is routed as usual.
 pytestmark = pytest.mark.urls("tests.accounts.gate_urls")
-
-PASSWORD = "a-long-unusual-passphrase-42"
 
 
 def answer(page, attempt: QuizAttempt, *, wrong: int) -> None:
@@ -41,12 +39,7 @@ def check_page(page, name: str, screenshot) -> None:
 def test_a_new_learner_unlocks_margin_through_the_quiz(page, base_url, screenshot):
     call_command("learn_load", stdout=io.StringIO())
 
-    page.goto(base_url + "/accounts/signup/")
-    page.get_by_label("Username").fill("mika")
-    page.get_by_label("Email").fill("mika@example.com")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password confirmation").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
+    sign_up(page, base_url, "mika")
 
     # Locked: the header says so, and a margin page shows the locked panel.
     expect(page.get_by_test_id("margin-state")).to_have_text("Margin: locked")

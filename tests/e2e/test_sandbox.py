@@ -11,25 +11,14 @@ from playwright.sync_api import expect
 
 from sandbox import pricing
 from sandbox.models import Account, Order
-from tests.e2e.conftest import axe_violations
+from tests.e2e.conftest import axe_violations, sign_up
 
-PASSWORD = "a-long-unusual-passphrase-42"
 PAGES = (
     ("/sandbox/", "sandbox-dashboard"),
     ("/sandbox/market/", "sandbox-market"),
     ("/sandbox/history/", "sandbox-history"),
     ("/sandbox/settings/", "sandbox-settings"),
 )
-
-
-def sign_up(page, base_url, username: str) -> None:
-    page.goto(base_url + "/accounts/signup/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Email").fill(f"{username}@example.com")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password confirmation").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_test_id("username")).to_have_text(username)
 
 
 def a_limit_that_fills_within_a_day(username: str) -> tuple[str, Decimal]:
