@@ -306,7 +306,7 @@ def report(results: dict[str, dict], repeat: int) -> str:
     details = "\n".join(
         f"- {label}: {_median(d['queries']):.0f} queries per busy fast-forward, "
         f"{_median(d['idle_queries']):.0f} idle; {_median(d['fills']):.0f} of 20 orders "
-        f"filled. CPU spent executing those fills (`engine.fill_order`: ledger writes, "
+        f"filled. CPU spent executing those fills (`operations.trades.fill_order`: ledger writes, "
         f"about eleven queries each): {_median(d['cold_fill_cpu_ms']):.1f} ms cold, "
         f"{_median(d['warm_fill_cpu_ms']):.1f} ms warm; the rest of the warm run (lock, "
         f"cache reads, scan, commit): "
@@ -340,7 +340,7 @@ Goals (SPEC §8), against the medians above:
 
 {goal_lines}
 
-How (`CatchUp.first_minute` in sandbox/engine.py): the limit-order rule never looks at a
+How (`CatchUp.first_minute` in sandbox/engine/core.py): the limit-order rule never looks at a
 minute it does not have to. For each symbol it reads the lowest and highest index of every hour
 of the week (`Market.hour_extremes`: 168 pairs of numbers from Django's cache, shared by
 every process and account), skips every hour whose range cannot reach an order's limit,
