@@ -53,7 +53,9 @@ chromium:
 	@if [ -x $(CHROMIUM) ]; then echo "Chromium found at $(CHROMIUM)"; \
 	else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
 
+# The calculators bench loads gunicorn with wrk (Debian's package).
 bench: setup
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python bench/run_all.py
 
 clean:
