@@ -13,9 +13,15 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from calculators.fields import StrictBooleanField, StrictChoiceField, StrictDecimalField
+from calculators.fields import (
+    StrictBooleanField,
+    StrictChoiceField,
+    StrictDecimalField,
+    display_number_format,
+)
 from calculators.instruments import INSTRUMENTS, SYMBOLS, VALUE_ASSET
 from config.formatting import LEDGER_PLACES, format_amount
 from sandbox.models import OrderSide, OrderType
@@ -61,6 +67,13 @@ class AmountField(StrictDecimalField):
 
     def __init__(self, **kwargs):
         super().__init__(minimum="positive", **kwargs)
+
+    def to_python(self, value):
+        # The pages print "1,000.00 USDT": an amount typed the way the page writes it is
+        # read as that number (SPEC §7), in the page's language.
+        if isinstance(value, str):
+            value = display_number_format(get_language()).to_plain(value)
+        return super().to_python(value)
 
     def validate(self, value):
         super().validate(value)

@@ -121,6 +121,18 @@ def test_it_places_a_market_buy_with_a_plain_post_and_redirects_with_a_message(
     assert filled.status == "filled"
 
 
+def test_it_reads_an_amount_typed_the_way_the_page_writes_it(learner_client, account):
+    # The page prints "10,000.00 USDT"; "1,000" typed into the form means one thousand.
+    learner_client.post(ORDERS, order(quote_amount="1,000"), follow=True)
+    assert Decimal("9000") <= spot(account, "USDT") < Decimal("9000.01")
+
+    # A grouping no page prints is refused with the field's message, and nothing moves.
+    before = spot(account, "USDT")
+    response = learner_client.post(ORDERS, order(quote_amount="1,00"), follow=True)
+    assert "Enter a plain number" in response.content.decode()
+    assert spot(account, "USDT") == before
+
+
 def test_it_places_a_market_buy_over_htmx_and_answers_with_the_panels(learner_client, account):
     response = learner_client.post(ORDERS, order(quantity="0.01"), **HTMX)
 
