@@ -21,20 +21,14 @@ def season_open(
     from the treasury into the Spot wallet."""
     account = session.account
     open_season(account, account.season)
-    return ledger_post(
+    return _credit_spot(
+        session,
+        clock,
         kind=TransactionKind.DEPOSIT,
-        legs=move(
-            source=session.systems[SystemCode.TREASURY],
-            source_wallet=Wallet.SPOT,
-            target=account,
-            target_wallet=Wallet.SPOT,
-            asset=asset,
-            amount=amount,
-        ),
-        account=account,
-        memo=(f"Season {account.season} starting balance: {format_amount(amount, asset)} {asset}"),
-        minute=clock.minute,
-        sandbox_time=clock.time,
+        source=SystemCode.TREASURY,
+        amount=amount,
+        asset=asset,
+        memo=f"Season {account.season} starting balance: {format_amount(amount, asset)} {asset}",
     )
 
 
@@ -72,18 +66,39 @@ def reward_pay(
     session: Session, clock: Clock, *, amount: Decimal, asset: str, memo: str
 ) -> LedgerTransaction:
     """Pay ``amount`` of ``asset`` from the rewards account into the Spot wallet."""
-    account = session.account
-    return ledger_post(
+    return _credit_spot(
+        session,
+        clock,
         kind=TransactionKind.REWARD,
+        source=SystemCode.REWARDS,
+        amount=amount,
+        asset=asset,
+        memo=memo,
+    )
+
+
+def _credit_spot(
+    session: Session,
+    clock: Clock,
+    *,
+    kind: str,
+    source: str,
+    amount: Decimal,
+    asset: str,
+    memo: str,
+) -> LedgerTransaction:
+    """``amount`` of ``asset`` from the system account ``source`` into the Spot wallet."""
+    return ledger_post(
+        kind=kind,
         legs=move(
-            source=session.systems[SystemCode.REWARDS],
+            source=session.systems[source],
             source_wallet=Wallet.SPOT,
-            target=account,
+            target=session.account,
             target_wallet=Wallet.SPOT,
             asset=asset,
             amount=amount,
         ),
-        account=account,
+        account=session.account,
         memo=memo,
         minute=clock.minute,
         sandbox_time=clock.time,
