@@ -67,6 +67,41 @@ DEFAULT_SYMBOL = "BTCUSDT"
 ASSET_SYMBOL: dict[str, str] = {i.base: i.symbol for i in INSTRUMENTS.values()}
 
 
+@dataclass(frozen=True, slots=True)
+class CollateralTier:
+    """Part of a holding's value counted as collateral: ``ratio`` of the value up to
+    ``up_to`` USDT (``None``: no upper end), counted from the end of the tier before."""
+
+    up_to: Decimal | None
+    ratio: Decimal
+
+
+def _flat(ratio: str) -> tuple[CollateralTier, ...]:
+    return (CollateralTier(None, Decimal(ratio)),)
+
+
+# Collateral ratios of Cross Margin (SPEC §6.6, sandbox data): the share of an asset's
+# value that counts towards the collateral margin level. BNB is tiered: 0.9 of the first
+# 50,000 USDT of BNB held, 0.8 of the rest.
+COLLATERAL_TIERS: dict[str, tuple[CollateralTier, ...]] = {
+    USDT: _flat("1"),
+    USDC: _flat("1"),
+    BTC: _flat("0.95"),
+    ETH: _flat("0.95"),
+    BNB: (CollateralTier(Decimal(50_000), Decimal("0.9")), CollateralTier(None, Decimal("0.8"))),
+}
+
+# Yearly interest rates of Cross Margin loans in percent (SPEC §6.5). These are the
+# defaults: the sandbox keeps its own admin-editable copy (``sandbox.models.InterestRate``).
+DEFAULT_YEARLY_INTEREST_PERCENT: dict[str, Decimal] = {
+    USDT: Decimal(8),
+    USDC: Decimal(8),
+    BTC: Decimal(1),
+    ETH: Decimal(2),
+    BNB: Decimal(3),
+}
+
+
 def instrument(symbol: str) -> Instrument:
     """The instrument called ``symbol``; ``KeyError`` for an unknown one."""
     return INSTRUMENTS[symbol]

@@ -19,6 +19,8 @@ from sandbox.models import (
     Account,
     Balance,
     Fill,
+    InterestCharge,
+    InterestRate,
     LedgerTransaction,
     OperationKey,
     Order,
@@ -149,6 +151,26 @@ class OperationKeyAdmin(ReadOnlyAdmin):
     list_filter = ("operation",)
     search_fields = ("account__user__username", "key")
     list_select_related = ("account__user",)
+
+
+@admin.register(InterestCharge)
+class InterestChargeAdmin(ReadOnlyAdmin):
+    list_display = ("account", "season", "asset", "source", "hour", "amount", "paid_asset")
+    list_filter = ("asset", "source")
+    search_fields = ("account__user__username",)
+    list_select_related = ("account__user",)
+
+
+@admin.register(InterestRate)
+class InterestRateAdmin(admin.ModelAdmin):
+    """Staff set each asset's yearly rate; a change applies to hours charged afterwards."""
+
+    list_display = ("asset", "yearly_percent", "updated_at")
+    ordering = ("asset",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Without a row the spec's default applies; keep the table complete instead.
+        return False
 
 
 # The fields that shape prices; the note does not.

@@ -39,12 +39,21 @@ from sandbox.models import (
 ZERO = Decimal(0)
 # System accounts have no seasons; their postings all carry season 0.
 SYSTEM_SEASON = 0
-LEARNER_WALLETS = (Wallet.SPOT, Wallet.SPOT_LOCKED, Wallet.CROSS, Wallet.CROSS_LOCKED)
+LEARNER_WALLETS = (
+    Wallet.SPOT,
+    Wallet.SPOT_LOCKED,
+    Wallet.CROSS,
+    Wallet.CROSS_LOCKED,
+    Wallet.CROSS_DEBT,
+    Wallet.CROSS_INTEREST,
+)
 WALLET_NAMES = {
     Wallet.SPOT: gettext_noop("Spot wallet"),
     Wallet.SPOT_LOCKED: gettext_noop("Spot wallet (in orders)"),
     Wallet.CROSS: gettext_noop("Cross Margin wallet"),
     Wallet.CROSS_LOCKED: gettext_noop("Cross Margin wallet (in orders)"),
+    Wallet.CROSS_DEBT: gettext_noop("Cross Margin loans"),
+    Wallet.CROSS_INTEREST: gettext_noop("Cross Margin interest owed"),
 }
 INSUFFICIENT = gettext_noop(
     "Insufficient {asset} in your {wallet}: {available} available, {needed} needed"

@@ -38,6 +38,11 @@ class Wallet(models.TextChoices):
     SPOT_LOCKED = "spot_locked", "Spot (in orders)"
     CROSS = "cross", "Cross Margin"
     CROSS_LOCKED = "cross_locked", "Cross Margin (in orders)"
+    # Debt is recorded as positive balances of what the learner owes (never negative),
+    # balanced by the lending pool's same wallets, which go negative (what it is owed).
+    # See docs/decisions.md, "How a Cross Margin loan is recorded".
+    CROSS_DEBT = "cross_debt", "Cross Margin loans (principal owed)"
+    CROSS_INTEREST = "cross_interest", "Cross Margin interest owed"
 
 
 # Each wallet an order can trade from, and the wallet that holds what its open orders
@@ -46,6 +51,8 @@ LOCKED_WALLET: dict[str, str] = {
     Wallet.SPOT: Wallet.SPOT_LOCKED,
     Wallet.CROSS: Wallet.CROSS_LOCKED,
 }
+# The wallets that record what a learner owes in Cross Margin.
+DEBT_WALLETS: tuple[str, ...] = (Wallet.CROSS_DEBT, Wallet.CROSS_INTEREST)
 
 
 class SystemCode(models.TextChoices):
@@ -93,6 +100,15 @@ class TransactionKind(models.TextChoices):
     ORDER_RELEASE = "order_release", "Reserved funds released"
     REWARD = "reward", "Reward"
     RESET = "reset", "Account reset"
+    TRANSFER = "transfer", "Transfer"
+    # A transfer the engine made from Spot to Cross Margin at a margin call (§6.6).
+    AUTO_TOP_UP = "auto_top_up", "Auto top-up transfer"
+    BORROW = "borrow", "Borrow"
+    REPAY = "repay", "Repay"
+    INTEREST = "interest", "Interest"
+    LIQUIDATION = "liquidation", "Liquidation"
+    # The insurance fund writes off what a liquidation could not repay.
+    INSURANCE_COVER = "insurance_cover", "Insurance fund cover"
 
 
 # The margin kinds and their thresholds live with the margin-level formulas.
@@ -521,6 +537,85 @@ class SandboxSettings(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+
+class InterestRate(models.Model):
+    """The yearly interest rate of Cross Margin loans in one asset (a sandbox parameter).
+
+    Staff edit it in the admin; a change applies to the hours charged from then on. The
+    defaults (SPEC §6.5) are in ``calculators.instruments.DEFAULT_YEARLY_INTEREST_PERCENT``
+    and are written by a data migration.
+    """
+
+    asset = models.CharField(max_length=10, choices=Asset.choices, unique=True)
+    yearly_percent = models.DecimalField(
+        max_digits=12,
+        decimal_places=8,
+        help_text="Yearly rate in percent; hourly = yearly ÷ 365 ÷ 24.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["asset"]
+        constraints = [
+            _choices_check("asset", Asset, "sandbox_interest_rate_asset_valid"),
+            models.CheckConstraint(
+                condition=Q(yearly_percent__gte=0) & Q(yearly_percent__lt=1000),
+                name="sandbox_interest_rate_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset}: {self.yearly_percent}% a year"
+
+
+class InterestSource(models.TextChoices):
+    BORROW = "borrow", "Charged at borrowing"
+    HOURLY = "hourly", "Charged at the start of an hour"
+
+
+class InterestCharge(AppendOnlyModel):
+    """One hour of interest on a Cross Margin loan (SPEC §6.5), as posted.
+
+    ``amount`` is in the borrowed asset, rounded once (``hourly_interest_charge``), which
+    is what the interest calculator shows. Paid in BNB, ``paid_asset``/``paid_amount`` say
+    what left the wallet; otherwise the charge became outstanding interest
+    (``paid_asset`` = the borrowed asset, ``paid_amount`` = 0). The engine charges an hour
+    once per (account, season, asset): the unique constraint is the backstop.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="interest_charges")
+    season = models.PositiveIntegerField()
+    asset = models.CharField(max_length=10, choices=Asset.choices)
+    source = models.CharField(max_length=10, choices=InterestSource.choices)
+    hour = models.BigIntegerField(help_text="Market hour (minute ÷ 60) the charge is for.")
+    minute = models.BigIntegerField()
+    principal = models.DecimalField(**AMOUNT)
+    hourly_rate_percent = models.DecimalField(max_digits=30, decimal_places=16)
+    amount = models.DecimalField(**AMOUNT)
+    paid_asset = models.CharField(max_length=10, choices=Asset.choices)
+    paid_amount = models.DecimalField(**AMOUNT, default=ZERO)
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="interest_charges"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["account", "season", "asset", "hour"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "season", "asset", "hour"],
+                condition=Q(source="hourly"),
+                name="sandbox_interest_hourly_once",
+            ),
+            _choices_check("source", InterestSource, "sandbox_interest_source_valid"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="sandbox_interest_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset} interest hour {self.hour}: {self.amount}"
 
 
 class OperationKey(models.Model):

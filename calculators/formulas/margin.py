@@ -4,11 +4,13 @@ the price at which a margin level is reached, interest and the most one can borr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
 from calculators.formulas.errors import CalculatorInputError, gettext_noop
 from calculators.formulas.rounding import HUNDRED, ONE, ZERO, exact, quantize8
+from calculators.instruments import CollateralTier
 
 # ---------------------------------------------------------------------------------------------
 # Cross margin levels (SPEC §6.6)
@@ -269,3 +271,72 @@ def max_borrow_amount(
         )
     room = collateral_value - threshold * (total_liabilities + outstanding_interest)
     return max(ZERO, room / denominator)
+
+
+# ---------------------------------------------------------------------------------------------
+# Collateral (SPEC §6.6): tiered collateral ratios, and max borrow across the tiers (§6.5)
+
+
+@exact
+def tiered_collateral_value(*, value: Decimal, tiers: Sequence[CollateralTier]) -> Decimal:
+    """The collateral value of a holding worth ``value``: each tier's ratio times the part
+    of the value in that tier (BNB: 0.9 × the first 50,000 USDT + 0.8 × the rest)."""
+    total = ZERO
+    floor = ZERO
+    for tier in tiers:
+        if value <= floor:
+            break
+        top = value if tier.up_to is None else min(value, tier.up_to)
+        total += (top - floor) * tier.ratio
+        if tier.up_to is None:
+            break
+        floor = tier.up_to
+    return total
+
+
+@exact
+def max_borrow_tiered(
+    *,
+    collateral_value: Decimal,
+    total_liabilities: Decimal = ZERO,
+    outstanding_interest: Decimal = ZERO,
+    margin_kind: str | None = None,
+    held_value: Decimal = ZERO,
+    tiers: Sequence[CollateralTier],
+    hourly_rate_percent: Decimal = ZERO,
+) -> Decimal:
+    """:func:`max_borrow_amount` for an asset whose collateral ratio is tiered (BNB), solved
+    piecewise: the borrowed coins join the ``held_value`` already in the account, so each
+    tier the new holding reaches counts at its own ratio.
+
+    For the tier the holding would end in, the collateral value is linear in the amount
+    borrowed; the collateral value is rewritten as if that tier's ratio applied from the
+    current holding, and the same formula the calculator uses solves it. A flat ratio (one
+    tier) is exactly :func:`max_borrow_amount`.
+    """
+    others = collateral_value - tiered_collateral_value(value=held_value, tiers=tiers)
+    rate = hourly_rate_percent / HUNDRED
+    floor = ZERO
+    for tier in tiers:
+        top = tier.up_to
+        if top is not None and held_value >= top:
+            floor = top
+            continue
+        # The holding enters this tier at ``start``; reaching it took ``before`` of borrowing.
+        start = max(floor, held_value)
+        before = start - held_value
+        # Inside the tier the collateral value grows by ``ratio`` per unit borrowed, so the
+        # calculator's formula solves it, with what was borrowed to get here (and its hour
+        # of interest) counted as a liability.
+        more = max_borrow_amount(
+            collateral_value=others + tiered_collateral_value(value=start, tiers=tiers),
+            total_liabilities=total_liabilities + before * (ONE + rate),
+            outstanding_interest=outstanding_interest,
+            margin_kind=margin_kind,
+            collateral_ratio=tier.ratio,
+            hourly_rate_percent=hourly_rate_percent,
+        )
+        if top is None or start + more <= top:
+            return before + more
+        floor = top
+    return ZERO

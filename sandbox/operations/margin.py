@@ -1,0 +1,367 @@
+"""Cross Margin money movements: transfers, loans, repayments and interest (SPEC §6.5).
+
+How a loan is recorded (docs/decisions.md): what a learner owes is a *positive* balance of
+the learner's ``cross_debt`` (principal) and ``cross_interest`` (interest) wallets; the
+lending pool holds the same amounts negative in its wallets of the same names (what it
+is owed). So every movement stays one balanced ledger transaction, learner balances are
+never negative, and "how much does this learner owe" is a cached balance like any other.
+
+- borrow x:    pool spot −x → learner cross +x;   pool cross_debt −x → learner cross_debt +x
+- interest i:  pool cross_interest −i → learner cross_interest +i   (owed, unpaid)
+  in BNB b:    learner cross −b BNB → pool spot +b BNB              (paid at once)
+- repay r:     learner cross −r → pool spot +r; then learner cross_interest and cross_debt
+               go down by the interest part and the principal part (interest first), the
+               pool's wallets back up by the same.
+
+These functions assume the caller holds the account lock and has checked the rules of
+§6.6 (the services and the engine do); they only refuse what the ledger itself cannot
+record (a wallet going negative raises ``InsufficientBalance``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from calculators.formulas import divide, hourly_interest_charge, quantize8
+from calculators.instruments import BNB
+from config.formatting import format_amount
+from sandbox.clock import Clock
+from sandbox.ledger import LedgerError, Leg, balances_of, ledger_post, move
+from sandbox.models import (
+    InterestCharge,
+    InterestSource,
+    LedgerTransaction,
+    SystemCode,
+    TransactionKind,
+    Wallet,
+)
+from sandbox.operations.session import Session
+
+ZERO = Decimal(0)
+
+
+def transfer(
+    session: Session,
+    clock: Clock,
+    *,
+    asset: str,
+    amount: Decimal,
+    source_wallet: str,
+    target_wallet: str,
+    kind: str = TransactionKind.TRANSFER,
+    memo: str = "",
+) -> LedgerTransaction:
+    """Move ``amount`` of ``asset`` between two of the learner's wallets (Spot ⇄ Cross)."""
+    account = session.account
+    return ledger_post(
+        kind=kind,
+        legs=move(
+            source=account,
+            source_wallet=source_wallet,
+            target=account,
+            target_wallet=target_wallet,
+            asset=asset,
+            amount=amount,
+        ),
+        account=account,
+        memo=memo
+        or f"Transfer {format_amount(amount, asset)} {asset}: {source_wallet} → {target_wallet}",
+        minute=clock.minute,
+        sandbox_time=clock.time,
+    )
+
+
+def borrow_legs(session: Session, *, asset: str, amount: Decimal) -> list[Leg]:
+    """The legs of a new loan of ``amount`` ``asset`` into the Cross Margin wallet."""
+    pool = session.systems[SystemCode.LENDING_POOL]
+    account = session.account
+    return [
+        *move(
+            source=pool,
+            source_wallet=Wallet.SPOT,
+            target=account,
+            target_wallet=Wallet.CROSS,
+            asset=asset,
+            amount=amount,
+        ),
+        *move(
+            source=pool,
+            source_wallet=Wallet.CROSS_DEBT,
+            target=account,
+            target_wallet=Wallet.CROSS_DEBT,
+            asset=asset,
+            amount=amount,
+        ),
+    ]
+
+
+def borrow(
+    session: Session, clock: Clock, *, asset: str, amount: Decimal, memo: str = ""
+) -> LedgerTransaction:
+    """Post a loan. The hour of interest charged at borrowing is a separate charge
+    (``interest_charge`` + ``interest_post``) that the caller posts right after."""
+    return ledger_post(
+        kind=TransactionKind.BORROW,
+        legs=borrow_legs(session, asset=asset, amount=amount),
+        account=session.account,
+        memo=memo or f"Borrow {format_amount(amount, asset)} {asset}",
+        minute=clock.minute,
+        sandbox_time=clock.time,
+    )
+
+
+@dataclass(frozen=True)
+class RepaySplit:
+    """How a repayment of ``amount`` divides: interest first, then principal."""
+
+    asset: str
+    interest: Decimal
+    principal: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        return self.interest + self.principal
+
+
+def repay_split(
+    *, asset: str, amount: Decimal, interest_owed: Decimal, principal_owed: Decimal
+) -> RepaySplit:
+    """Interest first, then principal (SPEC §6.5). ``amount`` may not exceed what is owed."""
+    if amount > interest_owed + principal_owed:
+        raise LedgerError(
+            f"Repaying {amount} {asset} but only {interest_owed + principal_owed} is owed."
+        )
+    interest = min(amount, interest_owed)
+    return RepaySplit(asset=asset, interest=interest, principal=amount - interest)
+
+
+def repay_legs(
+    session: Session, split: RepaySplit, *, from_wallet: str = Wallet.CROSS
+) -> list[Leg]:
+    pool = session.systems[SystemCode.LENDING_POOL]
+    account = session.account
+    asset = split.asset
+    return [
+        *move(
+            source=account,
+            source_wallet=from_wallet,
+            target=pool,
+            target_wallet=Wallet.SPOT,
+            asset=asset,
+            amount=split.amount,
+        ),
+        *move(
+            source=account,
+            source_wallet=Wallet.CROSS_INTEREST,
+            target=pool,
+            target_wallet=Wallet.CROSS_INTEREST,
+            asset=asset,
+            amount=split.interest,
+        ),
+        *move(
+            source=account,
+            source_wallet=Wallet.CROSS_DEBT,
+            target=pool,
+            target_wallet=Wallet.CROSS_DEBT,
+            asset=asset,
+            amount=split.principal,
+        ),
+    ]
+
+
+def owed(session: Session, asset: str) -> tuple[Decimal, Decimal]:
+    """(interest owed, principal owed) of ``asset`` from the cached balances."""
+    amounts = balances_of(session.account)
+    return (
+        amounts.get((Wallet.CROSS_INTEREST, asset), ZERO),
+        amounts.get((Wallet.CROSS_DEBT, asset), ZERO),
+    )
+
+
+def repay(
+    session: Session,
+    clock: Clock,
+    *,
+    asset: str,
+    amount: Decimal,
+    kind: str = TransactionKind.REPAY,
+    memo: str = "",
+) -> tuple[LedgerTransaction, RepaySplit]:
+    """Repay ``amount`` of ``asset`` from the Cross Margin wallet: interest first."""
+    interest_owed, principal_owed = owed(session, asset)
+    split = repay_split(
+        asset=asset, amount=amount, interest_owed=interest_owed, principal_owed=principal_owed
+    )
+    tx = ledger_post(
+        kind=kind,
+        legs=repay_legs(session, split),
+        account=session.account,
+        memo=memo
+        or (
+            f"Repay {format_amount(amount, asset)} {asset}: "
+            f"{format_amount(split.interest, asset)} interest, "
+            f"{format_amount(split.principal, asset)} principal"
+        ),
+        minute=clock.minute,
+        sandbox_time=clock.time,
+    )
+    return tx, split
+
+
+# ---------------------------------------------------------------------------------------
+# Interest
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One hour of interest on one asset's loan, decided but not yet posted."""
+
+    asset: str
+    source: str  # InterestSource
+    hour: int
+    minute: int
+    principal: Decimal
+    hourly_rate_percent: Decimal
+    amount: Decimal  # in the borrowed asset, rounded once (the calculator's hourly charge)
+    paid_in_bnb: Decimal  # BNB taken from the Cross wallet; 0 = owed as interest
+
+    @property
+    def paid_asset(self) -> str:
+        return BNB if self.paid_in_bnb else self.asset
+
+
+def interest_charge(
+    *,
+    asset: str,
+    principal: Decimal,
+    hourly_rate_percent: Decimal,
+    minute: int,
+    source: str,
+    use_bnb: bool,
+    free_bnb: Decimal,
+    asset_price: Decimal,
+    bnb_price: Decimal,
+) -> Charge:
+    """Decide one hour's charge (SPEC §5.2, §6.5): ``principal × hourly rate ÷ 100``
+    rounded once to 8 places; with "use BNB for interest" and enough free BNB in the Cross
+    Margin wallet, 95 % of it paid at once in BNB (its USDT value at the index prices,
+    rounded half-even to 8 places of BNB); otherwise owed in full in the borrowed asset."""
+    if use_bnb:
+        discounted = hourly_interest_charge(
+            principal=principal, hourly_rate_percent=hourly_rate_percent, bnb_discount=True
+        )
+        in_bnb = (
+            discounted if asset == BNB else quantize8(divide(discounted * asset_price, bnb_price))
+        )
+        if ZERO < in_bnb <= free_bnb:
+            return Charge(
+                asset=asset,
+                source=source,
+                hour=minute // 60,
+                minute=minute,
+                principal=principal,
+                hourly_rate_percent=hourly_rate_percent,
+                amount=discounted,
+                paid_in_bnb=in_bnb,
+            )
+    return Charge(
+        asset=asset,
+        source=source,
+        hour=minute // 60,
+        minute=minute,
+        principal=principal,
+        hourly_rate_percent=hourly_rate_percent,
+        amount=hourly_interest_charge(principal=principal, hourly_rate_percent=hourly_rate_percent),
+        paid_in_bnb=ZERO,
+    )
+
+
+def interest_post(
+    session: Session, clock: Clock, *, charges: Sequence[Charge], memo: str = ""
+) -> LedgerTransaction | None:
+    """Post ``charges`` as ONE ledger transaction (sums per asset) plus one
+    ``InterestCharge`` row per charge, in bulk: the engine posts a week of hours with one
+    write instead of one per hour. ``clock`` is the minute the transaction is dated (the
+    last charge's). Charges that round to zero are not recorded. None when nothing is due.
+    """
+    charges = [c for c in charges if c.amount > 0]
+    if not charges:
+        return None
+    pool = session.systems[SystemCode.LENDING_POOL]
+    account = session.account
+    owed_sum: dict[str, Decimal] = defaultdict(Decimal)
+    bnb_paid = ZERO
+    for charge in charges:
+        if charge.paid_in_bnb:
+            bnb_paid += charge.paid_in_bnb
+        else:
+            owed_sum[charge.asset] += charge.amount
+    legs: list[Leg] = []
+    for asset, amount in sorted(owed_sum.items()):
+        legs += move(
+            source=pool,
+            source_wallet=Wallet.CROSS_INTEREST,
+            target=account,
+            target_wallet=Wallet.CROSS_INTEREST,
+            asset=asset,
+            amount=amount,
+        )
+    if bnb_paid:
+        legs += move(
+            source=account,
+            source_wallet=Wallet.CROSS,
+            target=pool,
+            target_wallet=Wallet.SPOT,
+            asset=BNB,
+            amount=bnb_paid,
+        )
+    if not memo:
+        hours = len({(c.hour, c.source) for c in charges})
+        assets = ", ".join(sorted({c.asset for c in charges}))
+        memo = f"Interest: {hours} hour{'s' if hours != 1 else ''} on {assets} loans"
+    tx = ledger_post(
+        kind=TransactionKind.INTEREST,
+        legs=legs,
+        account=account,
+        memo=memo,
+        minute=clock.minute,
+        sandbox_time=clock.time,
+    )
+    InterestCharge.objects.bulk_create(
+        InterestCharge(
+            account=account,
+            season=account.season,
+            asset=c.asset,
+            source=c.source,
+            hour=c.hour,
+            minute=c.minute,
+            principal=c.principal,
+            hourly_rate_percent=c.hourly_rate_percent,
+            amount=c.amount,
+            paid_asset=c.paid_asset,
+            paid_amount=c.paid_in_bnb,
+            transaction=tx,
+        )
+        for c in charges
+    )
+    return tx
+
+
+__all__ = [
+    "Charge",
+    "InterestSource",
+    "RepaySplit",
+    "borrow",
+    "borrow_legs",
+    "interest_charge",
+    "interest_post",
+    "owed",
+    "repay",
+    "repay_legs",
+    "repay_split",
+    "transfer",
+]
