@@ -22,11 +22,14 @@ from sandbox.models import (
     InterestCharge,
     InterestRate,
     LedgerTransaction,
+    Liquidation,
+    LiquidationSale,
     OperationKey,
     Order,
     Posting,
     SandboxSettings,
     ScenarioEvent,
+    SettingsChange,
 )
 
 
@@ -158,6 +161,25 @@ class InterestChargeAdmin(ReadOnlyAdmin):
     list_display = ("account", "season", "asset", "source", "hour", "amount", "paid_asset")
     list_filter = ("asset", "source")
     search_fields = ("account__user__username",)
+    list_select_related = ("account__user",)
+
+
+@admin.register(Liquidation)
+class LiquidationAdmin(ReadOnlyAdmin):
+    list_display = ("account", "season", "trigger_time", "margin_level", "fee", "insurance_cover")
+    search_fields = ("account__user__username",)
+    list_select_related = ("account__user",)
+
+
+@admin.register(LiquidationSale)
+class LiquidationSaleAdmin(ReadOnlyAdmin):
+    list_display = ("liquidation", "symbol", "side", "quantity", "price", "value", "fee")
+
+
+@admin.register(SettingsChange)
+class SettingsChangeAdmin(ReadOnlyAdmin):
+    list_display = ("account", "season", "setting", "old_value", "new_value", "sandbox_time")
+    search_fields = ("account__user__username", "setting")
     list_select_related = ("account__user",)
 
 

@@ -618,6 +618,91 @@ class InterestCharge(AppendOnlyModel):
         return f"{self.asset} interest hour {self.hour}: {self.amount}"
 
 
+class Liquidation(AppendOnlyModel):
+    """One liquidation of a learner's Cross Margin wallet (SPEC §6.6), for its report.
+
+    Written once by the engine at the trigger minute. Values are in USDT at the trigger
+    minute's index prices (``prices``: symbol → price as a decimal string). ``path`` is the
+    margin-level path up to the trigger for the report's chart: a list of
+    ``[minute, margin level as a decimal string]`` pairs.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="liquidations")
+    season = models.PositiveIntegerField()
+    margin_kind = models.CharField(max_length=10, choices=MarginKind.choices)
+    trigger_minute = models.BigIntegerField()
+    trigger_time = models.DateTimeField(help_text="Sandbox time.")
+    margin_level = models.DecimalField(
+        max_digits=40, decimal_places=20, help_text="Margin level at the trigger minute."
+    )
+    margin_level_after = models.DecimalField(
+        max_digits=40, decimal_places=20, null=True, blank=True, help_text="None: no debt left."
+    )
+    prices = models.JSONField(default=dict)
+    path = models.JSONField(default=list, blank=True)
+    total_assets_before = models.DecimalField(**AMOUNT)
+    debt_before = models.DecimalField(**AMOUNT, help_text="Liabilities + interest, USDT.")
+    sold_value = models.DecimalField(**AMOUNT, default=ZERO)
+    fee = models.DecimalField(**AMOUNT, default=ZERO, help_text="Paid to the insurance fund, USDT.")
+    insurance_cover = models.DecimalField(
+        **AMOUNT, default=ZERO, help_text="Debt the insurance fund wrote off, USDT."
+    )
+    kept_value = models.DecimalField(
+        **AMOUNT, default=ZERO, help_text="What the learner kept, USDT."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-trigger_minute", "-id"]
+        indexes = [models.Index(fields=["account", "season", "-trigger_minute"])]
+
+    def __str__(self) -> str:
+        return f"liquidation of {self.account} at minute {self.trigger_minute}"
+
+
+class LiquidationSale(AppendOnlyModel):
+    """One trade a liquidation made at the trigger minute's index price: collateral sold
+    (or, to cover a borrowed coin, bought), its value and the 2 % fee on it."""
+
+    liquidation = models.ForeignKey(Liquidation, on_delete=models.PROTECT, related_name="sales")
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="liquidation_sales"
+    )
+    symbol = models.CharField(max_length=10, choices=Symbol.choices)
+    side = models.CharField(max_length=4, choices=OrderSide.choices)
+    quantity = models.DecimalField(**AMOUNT)
+    price = models.DecimalField(**AMOUNT)
+    value = models.DecimalField(**AMOUNT, help_text="quantity × price, USDT.")
+    fee = models.DecimalField(**AMOUNT, help_text="USDT paid to the insurance fund.")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.side} {self.quantity} {self.symbol} @ {self.price}"
+
+
+class SettingsChange(AppendOnlyModel):
+    """One change of a sandbox setting, for the history page (settings are not money, so
+    they have no ledger transaction). Values are stored as the learner saw them."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="settings_changes")
+    season = models.PositiveIntegerField()
+    setting = models.CharField(max_length=40, help_text="SandboxSettings field name.")
+    old_value = models.CharField(max_length=255, blank=True)
+    new_value = models.CharField(max_length=255, blank=True)
+    minute = models.BigIntegerField()
+    sandbox_time = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["account", "season", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.setting}: {self.old_value} → {self.new_value}"
+
+
 class OperationKey(models.Model):
     """An idempotency key: a form's one-time token, stored in the transaction it caused.
 
