@@ -33,7 +33,11 @@ def content_language() -> str:
 
 
 def language_name(language: str) -> str:
-    """The language's own name, as the fallback note says it ("Polski", "繁體中文")."""
+    """The language's own name, as the fallback note says it ("Polski", "繁體中文"):
+    the name the switcher shows (setting ``LANGUAGES``), else Django's own."""
+    named = {code.lower(): str(name) for code, name in settings.LANGUAGES}
+    if language in named:
+        return named[language]
     try:
         name = translation.get_language_info(language)["name_local"]
     except KeyError:
