@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from learn.models import (
@@ -223,7 +224,10 @@ def course_complete_if_done(
             amount=completion.reward_amount,
             reason=reward_reason(course),
             now=now,
-            memo=f"Learn and earn: finished the course {course.title!r}"[:255],
+            # Stored text, so written in the learner's language at the time it is paid.
+            memo=(
+                gettext("Learn and earn: finished the course “%(title)s”") % {"title": course.title}
+            )[:255],
         )
         # None: the sandbox had already paid this reason (it never pays twice).
         completion.reward_transaction_id = transaction_row.pk if transaction_row else None
