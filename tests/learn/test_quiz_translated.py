@@ -144,3 +144,39 @@ def test_the_attempt_page_in_chinese_takes_one_query_more(
     # + the translated rows of the drawn questions (one query, whatever the count).
     with django_assert_num_queries(6):
         assert learner_client.get(url).status_code == 200
+
+
+def test_after_a_failure_the_lessons_to_reread_are_named_in_chinese(
+    chinese_bank, learner, learner_client, frozen
+):
+    attempt = attempt_start(user=learner, now=NOW)
+    attempt_submit(
+        user=learner,
+        attempt_id=attempt.pk,
+        answers=service_answers(answers_for(attempt, wrong=1)),
+        now=NOW,
+    )
+    missed = attempt.questions.select_related("question__topic").get(correct=False)
+    language_cookie(learner_client, "zh-hant")
+    html = learner_client.get(reverse("learn:quiz")).content.decode()
+    reread = html[html.index('data-testid="reread-lessons"') :]
+    reread = reread[: reread.index("</ul>")]
+    assert f"({chinese(missed.question.topic.title)})" in reread
+
+
+def test_the_quiz_page_in_chinese_takes_as_many_queries_as_in_english(
+    chinese_bank, learner, learner_client, django_assert_num_queries, frozen
+):
+    attempt = attempt_start(user=learner, now=NOW)
+    attempt_submit(
+        user=learner,
+        attempt_id=attempt.pk,
+        answers=service_answers(answers_for(attempt, wrong=1)),
+        now=NOW,
+    )
+    # As in English (test_quiz_pages.py): the translated topic titles and lesson titles
+    # come in the topics' own query.
+    for language in ("en", "zh-hant"):
+        language_cookie(learner_client, language)
+        with django_assert_num_queries(8):
+            assert learner_client.get(reverse("learn:quiz")).status_code == 200

@@ -191,3 +191,14 @@ def test_translated_pages_take_as_many_queries_as_english_ones(
     client.get(url)
     with django_assert_num_queries(learner_queries):
         assert client.get(url).status_code == 200
+
+
+def test_the_glossary_says_when_terms_are_still_in_english(client, tree):
+    tree.course("basics")
+    tree.lesson("basics", "one", order=1, title="One", glossary=TERM)
+    tree.lesson("basics", "two", order=2, title="Two")
+    write_translation(tree.root, "pl", lessons=("two",))
+    load_content(root=tree.root)
+    html = page(client, "/learn/glossary/", "pl")
+    assert "Some terms are not yet available in Polski; they are shown in English." in html
+    assert '<div class="glossary-entry" id="leverage" lang="en">' in html
