@@ -202,3 +202,10 @@ def test_the_glossary_says_when_terms_are_still_in_english(client, tree):
     html = page(client, "/learn/glossary/", "pl")
     assert "Some terms are not yet available in Polski; they are shown in English." in html
     assert '<div class="glossary-entry" id="leverage" lang="en">' in html
+
+
+def test_a_lesson_in_english_inside_a_translated_course_names_the_course_translated(
+    client, translated
+):
+    html = page(client, TWO, "pl")
+    assert '<a href="/learn/basics/" lang="pl">Kurs testowy</a>' in html
