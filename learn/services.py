@@ -140,6 +140,35 @@ def grade_answers(
     return results
 
 
+def answers_in_language(*, lesson: Lesson, answers: Mapping[int, int]) -> dict[int, int]:
+    """The answers keyed by ``lesson``'s own question ids.
+
+    A learner who switched language between loading the check and submitting it posts
+    the ids of the same lesson's questions in the other language; they are moved to
+    this language's question in the same position (a translation keeps the questions'
+    order and options, learn/translations.py). Ids of another lesson's questions stay
+    as they are, and grading refuses them. One query, only when such ids are posted.
+    """
+    by_order = {question.order: question.pk for question in lesson.questions.all()}
+    own = set(by_order.values())
+    foreign = [question_id for question_id in answers if question_id not in own]
+    if not foreign:
+        return dict(answers)
+    orders = dict(
+        KnowledgeCheckQuestion.objects.filter(pk__in=foreign, lesson__key=lesson.key).values_list(
+            "pk", "order"
+        )
+    )
+    moved: dict[int, int] = {}
+    for question_id, chosen in answers.items():
+        target = by_order.get(orders.get(question_id), question_id)
+        if target in moved:
+            # The same question answered twice (in two languages): a hand-made request.
+            raise CheckRejected(NOT_THIS_LESSON)
+        moved[target] = chosen
+    return moved
+
+
 @transaction.atomic
 def check_submit(
     *,
@@ -157,6 +186,7 @@ def check_submit(
     ``lesson`` is the row the learner answered (any language); ``original`` its English
     row when the caller already has it (progress is kept there).
     """
+    answers = answers_in_language(lesson=lesson, answers=answers)
     results = grade_answers(questions=list(lesson.questions.all()), answers=answers)
     authenticated = getattr(user, "is_authenticated", False)
     if not authenticated or not all(result.correct for result in results):

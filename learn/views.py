@@ -18,7 +18,13 @@ from calculators.definitions import DEFINITIONS
 from calculators.templatetags.calculators import calculator_widget
 from learn import selectors
 from learn.forms import answer_field, read_answers
-from learn.services import CheckRejected, check_submit, course_reward, lesson_open
+from learn.services import (
+    CheckRejected,
+    answers_in_language,
+    check_submit,
+    course_reward,
+    lesson_open,
+)
 
 LESSON_TEMPLATE = "learn/lesson.html"
 CHECK_PARTIAL = "learn/lesson.html#check"
@@ -71,7 +77,7 @@ def lesson(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResp
     selected: dict[int, int] = {}
     if request.method == "POST":
         try:
-            selected = read_answers(request.POST)
+            selected = answers_in_language(lesson=lesson, answers=read_answers(request.POST))
             result = check_submit(
                 user=request.user, lesson=lesson, original=page.original, answers=selected
             )

@@ -209,3 +209,25 @@ def test_a_lesson_in_english_inside_a_translated_course_names_the_course_transla
 ):
     html = page(client, TWO, "pl")
     assert '<a href="/learn/basics/" lang="pl">Kurs testowy</a>' in html
+
+
+def test_a_check_loaded_in_english_and_submitted_in_polish_is_graded(client, learner, translated):
+    client.force_login(learner)
+    english = Lesson.objects.prefetch_related("questions").get(language="en", key="basics/one")
+    language_cookie(client, "pl")
+    # The form's fields name the English questions: the learner switched language since.
+    html = client.post(ONE, correct_answers(english)).content.decode()
+    assert "Ile to jest 30 000 ÷ 10?" in html
+    assert 'data-testid="check-error"' not in html
+    progress = LessonProgress.objects.get(user=learner, lesson=english)
+    assert progress.completed_at is not None
+
+
+def test_the_same_question_answered_in_two_languages_is_refused(client, learner, translated):
+    client.force_login(learner)
+    english = Lesson.objects.prefetch_related("questions").get(language="en", key="basics/one")
+    polish = Lesson.objects.prefetch_related("questions").get(language="pl", key="basics/one")
+    language_cookie(client, "pl")
+    response = client.post(ONE, {**correct_answers(english), **correct_answers(polish)})
+    assert response.status_code == 422
+    assert not LessonProgress.objects.filter(user=learner, completed_at__isnull=False).exists()
