@@ -231,3 +231,10 @@ def test_the_same_question_answered_in_two_languages_is_refused(client, learner,
     response = client.post(ONE, {**correct_answers(english), **correct_answers(polish)})
     assert response.status_code == 422
     assert not LessonProgress.objects.filter(user=learner, completed_at__isnull=False).exists()
+
+
+def test_the_home_page_names_the_next_lesson_in_the_learners_language(client, learner, translated):
+    client.force_login(learner)
+    html = page(client, "/", "zh-hant")
+    assert '<a href="/learn/basics/one/">' in html
+    assert "第一課" in html
