@@ -274,7 +274,8 @@ def compare_quiz_topics(
     check = _Collector(language)
     english_topics = {topic.slug: topic for topic in english}
     for topic in translated:
-        path = topic.path
+        # Named as the author sees it, like the lessons: "zh_Hant/quiz/leverage.toml".
+        path = "/".join(Path(topic.path).parts[-3:])
         original = english_topics.get(topic.slug)
         if original is None:
             check.add(path, f"no English quiz topic {topic.slug!r} to translate (same file name)")
