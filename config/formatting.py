@@ -1,8 +1,14 @@
 """How numbers are written for people: the one home of display formatting (SPEC §7).
 
-Plain functions, no Django: domain code (ledger memos, service messages), the template
-filters in ``config/templatetags/money.py``, the calculator results, their steps and
-their charts all call these, so a number is written the same way everywhere.
+Plain functions: domain code (ledger memos, service messages), the template filters in
+``config/templatetags/money.py``, the calculator results, their steps and their charts
+all call these, so a number is written the same way everywhere.
+
+The language decides the separators (docs/i18n.md): English and Traditional Chinese
+write 60,000.50, Polish writes 60 000,50 (a no-break space between thousands, a decimal
+comma). The symbols come from Babel's copy of the Unicode CLDR data for the language
+active in Django's translation machinery (``language=`` overrides it); the rounding
+rules below are ours and the same in every language.
 
 The rules, one function each:
 
@@ -26,6 +32,12 @@ functions refuse it loudly instead of printing a rounded lie.
 from __future__ import annotations
 
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
+from functools import lru_cache
+from typing import NamedTuple
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import get_decimal_symbol, get_group_symbol
+from django.utils.translation import get_language, to_locale
 
 from calculators.instruments import DEFAULT_SYMBOL, INSTRUMENTS, USDC, USDT
 
@@ -53,6 +65,34 @@ FRACTION = "fraction"
 KINDS = frozenset({PRICE, VALUE, QUANTITY, RATIO, PERCENT, RATE, COUNT, FRACTION})
 
 
+class NumberSymbols(NamedTuple):
+    """How a language writes a number: its decimal mark and its thousands separator."""
+
+    decimal: str
+    group: str
+
+
+ENGLISH_SYMBOLS = NumberSymbols(decimal=".", group=",")
+
+
+@lru_cache(maxsize=32)
+def _symbols_of(language: str) -> NumberSymbols:
+    try:
+        locale = Locale.parse(to_locale(language))
+    except (UnknownLocaleError, ValueError):
+        return ENGLISH_SYMBOLS
+    return NumberSymbols(
+        decimal=get_decimal_symbol(locale, numbering_system="latn"),
+        group=get_group_symbol(locale, numbering_system="latn"),
+    )
+
+
+def number_symbols(language: str | None = None) -> NumberSymbols:
+    """The separators of ``language`` (default: the active language; English if none)."""
+    code = language or get_language() or "en"
+    return _symbols_of(code.lower())
+
+
 def as_decimal(value) -> Decimal | None:
     """``value`` as a Decimal (``None``/"" → None); floats and garbage raise TypeError."""
     if value is None or value == "":
@@ -75,18 +115,29 @@ def with_minus(text: str) -> str:
 
 
 def format_decimal(
-    value: Decimal, places: int, *, trim: bool = False, rounding: str = ROUND_HALF_EVEN
+    value: Decimal,
+    places: int,
+    *,
+    trim: bool = False,
+    rounding: str = ROUND_HALF_EVEN,
+    language: str | None = None,
 ) -> str:
-    """``value`` rounded to ``places`` (half-even unless told), thousands separators, "−"."""
+    """``value`` rounded to ``places`` (half-even unless told), thousands separators of the
+    language, "−"."""
     if not value.is_finite():
         raise TypeError("cannot format a non-finite number")
     rounded = value.quantize(Decimal(1).scaleb(-places), rounding=rounding, context=_CONTEXT)
+    # Python groups by threes, as CLDR does for every language we serve (a test checks
+    # this against Babel's own formatter); then the language's symbols replace ours.
     text = f"{rounded:,.{places}f}"
     if trim and "." in text:
         text = text.rstrip("0").rstrip(".")
     if text.lstrip("-").strip("0.,") == "":
         # A value that rounds to zero is zero: never "−0.00".
         text = text.lstrip("-")
+    symbols = number_symbols(language)
+    if symbols != ENGLISH_SYMBOLS:
+        text = text.translate({ord(","): symbols.group, ord("."): symbols.decimal})
     return with_minus(text) or "0"
 
 
