@@ -1,33 +1,25 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils import translation
 
-from accounts.language import SESSION_KEY, supported_language
+from accounts.language import REQUEST_ATTRIBUTE
 
 
 class LearnerLanguageMiddleware:
-    """Speak a signed-in learner's stored language, whatever the browser asks for.
+    """Set the language cookie to a learner's stored language when they log in.
 
-    Runs after ``LocaleMiddleware`` (cookie, then Accept-Language) and overrides it
-    when the session holds the learner's choice. The session is the one a signed-in
-    request loads anyway for the user, so this costs no query; an anonymous request
-    without a session cookie has nothing to load. The response also carries the
-    language cookie, so the choice outlives the session (log-out keeps the language).
+    ``accounts.signals`` reads the stored language at log-in and marks the request
+    (``accounts.language.use_language``); from then on the cookie carries it and
+    ``LocaleMiddleware`` applies it to every request without a query - also after
+    log-out, so this browser keeps speaking the learner's language.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        session = getattr(request, "session", None)
-        language = None
-        if session is not None and session.session_key:
-            language = supported_language(session.get(SESSION_KEY))
-        if language and language != getattr(request, "LANGUAGE_CODE", None):
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
         response = self.get_response(request)
+        language = getattr(request, REQUEST_ATTRIBUTE, None)
         if language and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,

@@ -1,5 +1,5 @@
-"""Keep the session's copies of the learner's state right from the moment of log-in:
-the margin state (the header) and the learner's language (every page)."""
+"""At log-in: the session's copy of the margin state (the header), and the learner's
+stored language (the language cookie)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ from django.dispatch import receiver
 
 from accounts.activation import margin_activation_of, remember_in_session
 from accounts.language import (
-    SESSION_KEY as LANGUAGE_SESSION_KEY,
-)
-from accounts.language import (
     learner_language_set,
     stored_language,
     supported_language,
+    use_language,
 )
 
 
@@ -32,7 +30,7 @@ def language_on_login(sender, request, user, **kwargs) -> None:
     A learner with no stored language who chose one with the switcher before logging
     in (the cookie) keeps it, and it becomes their stored language.
     """
-    if request is None or not hasattr(request, "session"):
+    if request is None:
         return
     language = stored_language(user)
     if language is None:
@@ -40,4 +38,4 @@ def language_on_login(sender, request, user, **kwargs) -> None:
         if chosen is None:
             return
         language = learner_language_set(user=user, language=chosen).language
-    request.session[LANGUAGE_SESSION_KEY] = language
+    use_language(request, language)

@@ -23,7 +23,6 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import LANGUAGE_QUERY_PARAMETER
 
 from accounts.forms import SignupForm
-from accounts.language import SESSION_KEY as LANGUAGE_SESSION_KEY
 from accounts.language import learner_language_set, supported_language
 from config.ratelimit import RateLimit, client_address
 
@@ -220,5 +219,4 @@ def set_language(request: HttpRequest) -> HttpResponse:
     language = supported_language(request.POST.get(LANGUAGE_QUERY_PARAMETER))
     if language and request.user.is_authenticated:
         learner_language_set(user=request.user, language=language)
-        request.session[LANGUAGE_SESSION_KEY] = language
     return response

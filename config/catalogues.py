@@ -88,8 +88,12 @@ def catalogue_problems(path: Path) -> list[str]:
 
 
 def _as_dict(messages) -> dict[object, object]:
+    # read_mo gives plural ids and strings as lists, read_po as tuples: compare tuples.
+    def plain(value):
+        return tuple(value) if isinstance(value, list | tuple) else value
+
     return {
-        message.id: (tuple(message.string) if isinstance(message.string, list) else message.string)
+        plain(message.id): plain(message.string)
         for message in messages
         if message.id and not message.fuzzy and any(_forms(message))
     }

@@ -103,8 +103,7 @@ MIDDLEWARE = [
     "config.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    # After LocaleMiddleware: a signed-in learner's stored language wins over the
-    # browser's (read from the session the request loads anyway; docs/i18n.md).
+    # At log-in, sets the language cookie to the learner's stored language (docs/i18n.md).
     "accounts.middleware.LearnerLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

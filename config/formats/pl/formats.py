@@ -1,6 +1,10 @@
-"""How Polish pages write dates and times: "6 gru 2026, 14:05" (docs/i18n.md)."""
+"""How Polish pages write dates and times: "6 grudnia 2026, 14:05" (docs/i18n.md).
 
-DATE_FORMAT = "j M Y"
-DATETIME_FORMAT = "j M Y, H:i"
-SHORT_DATETIME_FORMAT = "j M, H:i"
+The month in the genitive (E), as Polish writes a date; Django's abbreviations would
+print a capitalised "Gru".
+"""
+
+DATE_FORMAT = "j E Y"
+DATETIME_FORMAT = "j E Y, H:i"
+SHORT_DATETIME_FORMAT = "j E, H:i"
 TIME_FORMAT = "H:i"

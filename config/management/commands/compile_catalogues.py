@@ -33,4 +33,4 @@ class Command(BaseCommand):
             raise CommandError(f"{len(problems)} problem(s) in the catalogues.")
         for path in paths:
             mo_path = compile_catalogue(path)
-            self.stdout.write(f"compiled {mo_path.relative_to(settings.BASE_DIR)}")
+            self.stdout.write(f"compiled {mo_path}")
