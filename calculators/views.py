@@ -22,6 +22,7 @@ from django_htmx.http import push_url, reswap
 
 from calculators import definitions, fields, forms, formulas
 from calculators.definitions import DEFINITIONS, CalculatorDefinition
+from config.formatting import numbers_in
 
 PAGE_TEMPLATE = "calculators/calculator.html"
 RESULT_PARTIAL = "calculators/calculator.html#result"
@@ -148,7 +149,10 @@ def calculator_api(request: HttpRequest, slug: str) -> JsonResponse:
     if definition is None:
         return _api_error({"calculator": [_("Unknown calculator.")]}, status=404)
     form: forms.CalculatorForm = definition.form_class(request.GET)
-    result = form.compute()
+    # Locale-free numbers (SPEC §5.2): the steps' substituted numbers are written the
+    # English way whatever the client's language; labels and messages follow it.
+    with numbers_in("en"):
+        result = form.compute()
     if result is None:
         return _api_error(
             {name: [str(m) for m in messages] for name, messages in form.errors.items()}

@@ -31,6 +31,9 @@ functions refuse it loudly instead of printing a rounded lie.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import NamedTuple
@@ -87,9 +90,25 @@ def _symbols_of(language: str) -> NumberSymbols:
     )
 
 
+# Set by ``numbers_in``: the language numbers are written in, whatever the language of
+# the words (the JSON API writes its numbers the English way for every client).
+_NUMBERS_LANGUAGE: ContextVar[str | None] = ContextVar("numbers_language", default=None)
+
+
+@contextmanager
+def numbers_in(language: str) -> Iterator[None]:
+    """Within the block, numbers are written in ``language``; words keep theirs."""
+    token = _NUMBERS_LANGUAGE.set(language)
+    try:
+        yield
+    finally:
+        _NUMBERS_LANGUAGE.reset(token)
+
+
 def number_symbols(language: str | None = None) -> NumberSymbols:
-    """The separators of ``language`` (default: the active language; English if none)."""
-    code = language or get_language() or "en"
+    """The separators of ``language`` (default: ``numbers_in``'s, else the active
+    language; English if none)."""
+    code = language or _NUMBERS_LANGUAGE.get() or get_language() or "en"
     return _symbols_of(code.lower())
 
 
@@ -135,10 +154,16 @@ def format_decimal(
     if text.lstrip("-").strip("0.,") == "":
         # A value that rounds to zero is zero: never "−0.00".
         text = text.lstrip("-")
+    return with_minus(localize_separators(text, language)) or "0"
+
+
+def localize_separators(text: str, language: str | None = None) -> str:
+    """``text`` written with "," between thousands and "." before the fraction (Python's
+    ``f"{x:,f}"``), rewritten with the separators of ``language`` (default: active)."""
     symbols = number_symbols(language)
-    if symbols != ENGLISH_SYMBOLS:
-        text = text.translate({ord(","): symbols.group, ord("."): symbols.decimal})
-    return with_minus(text) or "0"
+    if symbols == ENGLISH_SYMBOLS:
+        return text
+    return text.translate({ord(","): symbols.group, ord("."): symbols.decimal})
 
 
 def _format(value, places: int, **options) -> str:

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -42,9 +41,8 @@ def _body(notification: Notification) -> str:
     lines = [notification.body.strip(), ""]
     if notification.sandbox_time is not None:
         when = notification.sandbox_time.astimezone(datetime.UTC)
-        lines.append(
-            _("Sandbox time: %(when)s UTC") % {"when": date_format(when, "DATETIME_FORMAT")}
-        )
+        # ISO-like in every language: unambiguous, and the same in a forwarded e-mail.
+        lines.append(_("Sandbox time: %(when)s UTC") % {"when": f"{when:%Y-%m-%d %H:%M}"})
     if notification.link:
         lines.append(_("Open it: %(url)s") % {"url": f"{site}{notification.link}"})
     lines += [
