@@ -195,6 +195,13 @@ def format_amount(value, asset: str = "") -> str:
     return format_quantity(value)
 
 
+def format_round_amount(value, asset: str) -> str:
+    """A round amount as people write a rule: "10,000 USDT" (pl "10 000 USDT"), not
+    "10,000.00 USDT"; an amount with a fraction keeps it."""
+    text = format_amount(value, asset)
+    return f"{text.removesuffix(number_symbols().decimal + '00')} {asset}"
+
+
 def format_price(symbol: str, price) -> str:
     """A price at the symbol's tick places (2 for USDT pairs, 4 for USDC/USDT)."""
     return format_money(price, INSTRUMENTS[symbol].price_places)

@@ -42,6 +42,13 @@ def test_the_notifications_page_speaks_the_language(learner_client, language):
     assert english_leftovers(page, language) == []
 
 
+def test_the_home_page_writes_the_starting_money_in_the_language(client, db):
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+    assert "dostać 10\u00a0000 USDT wirtualnych pieniędzy" in visible_text(page)
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert "獲得 10,000 USDT 模擬資金" in visible_text(page)
+
+
 def test_the_english_page_is_untouched_by_the_check(client, db):
     # The check reads English strings from the catalogue: an English page is full of them,
     # which proves the check looks at the right text.
