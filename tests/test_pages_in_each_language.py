@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from calculators.definitions import DEFINITIONS
 from tests.i18n_helpers import TRANSLATED_LANGUAGES, english_leftovers, visible_text
 
 ANONYMOUS_PAGES = {
@@ -30,6 +31,26 @@ def test_a_page_speaks_the_language_with_no_english_left(client, db, name, langu
     url, expected = ANONYMOUS_PAGES[name]
     page = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert expected[language] in visible_text(page)
+    assert english_leftovers(page, language) == []
+
+
+@pytest.mark.parametrize("language", TRANSLATED_LANGUAGES)
+@pytest.mark.parametrize("slug", DEFINITIONS)
+def test_every_calculator_and_its_worked_example_speaks_the_language(client, db, slug, language):
+    # A first visit opens with the worked example: results, steps, chart, guidance.
+    page = client.get(
+        reverse("calculators:calculator", args=[slug]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    assert {"pl": "Krok po kroku", "zh-hant": "逐步計算"}[language] in visible_text(page)
+    assert english_leftovers(page, language) == []
+
+
+@pytest.mark.parametrize("language", TRANSLATED_LANGUAGES)
+def test_the_password_page_speaks_the_language(learner_client, language):
+    page = learner_client.get(
+        reverse("accounts:password_change"), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    assert {"pl": "Zmień swoje hasło", "zh-hant": "更改你的密碼"}[language] in page
     assert english_leftovers(page, language) == []
 
 

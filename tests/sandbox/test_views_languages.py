@@ -17,6 +17,10 @@ pytestmark = pytest.mark.usefixtures("frozen_clock")
 PAGES = {
     "dashboard": (reverse("sandbox:dashboard"), {"pl": "Zegar piaskownicy", "zh-hant": "沙盒時鐘"}),
     "history": (reverse("sandbox:history"), {"pl": "Czas w piaskownicy", "zh-hant": "沙盒時間"}),
+    "settings": (
+        reverse("sandbox:settings"),
+        {"pl": "Opłaty transakcyjne", "zh-hant": "交易手續費"},
+    ),
     "market": (
         reverse("sandbox:market"),
         {"pl": "Giełdy notujące BTCUSDT", "zh-hant": "報價 BTCUSDT 的交易場所"},
