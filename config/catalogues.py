@@ -93,7 +93,7 @@ def _as_dict(messages) -> dict[object, object]:
         return tuple(value) if isinstance(value, list | tuple) else value
 
     return {
-        plain(message.id): plain(message.string)
+        (message.context, plain(message.id)): plain(message.string)
         for message in messages
         if message.id and not message.fuzzy and any(_forms(message))
     }
