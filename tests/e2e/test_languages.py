@@ -49,9 +49,8 @@ def test_the_switcher_changes_the_language_and_stays_on_the_page(
     check_layout(page, f"home-{language}", screenshot)
 
 
-@pytest.mark.parametrize("java_script_enabled", [False])
-def test_the_switcher_works_without_javascript(browser, base_url, java_script_enabled):
-    context = browser.new_context(java_script_enabled=java_script_enabled)
+def test_the_switcher_works_without_javascript(browser, base_url):
+    context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(base_url + "/")
     switch_to(page, "pl")
