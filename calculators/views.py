@@ -67,7 +67,7 @@ def calculator_context(
     )
     result = form.compute()
     page_url = reverse("calculators:calculator", args=[definition.slug])
-    clean_query = definition.clean_query(query)
+    clean_query = definition.clean_query(query, form.number_format)
     share_url = f"{page_url}?{clean_query}" if clean_query else page_url
     presentation = definitions.present(definition, form, result, prefix=prefix) if result else None
     advanced = [form[name] for name in definition.advanced]

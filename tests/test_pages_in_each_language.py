@@ -88,8 +88,15 @@ def test_the_polish_calculator_writes_and_reads_polish_numbers(client, db):
     assert "Depozyt początkowy" in text
     assert "6\u00a0000,05 USDT" in text
     assert "60\u00a0000,50 USDT" in text
-    # What the learner typed goes back into the box as typed, so it round-trips.
+    # What the learner typed goes back into the box as typed, so it round-trips ...
     assert 'value="60 000,5"' in page
+    # ... and the link to the result carries plain numbers, so it means the same number
+    # to a reader in any language (in English "60 000,5" would be refused, "0,5" too).
+    assert "?quantity=1&amp;entry_price=60000.5&amp;leverage=10" in page
+    english = client.get(
+        url + "?quantity=1&entry_price=60000.5&leverage=10", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "6,000.05 USDT" in visible_text(english)
 
 
 def test_the_api_writes_numbers_the_same_way_in_every_language(client, db):
