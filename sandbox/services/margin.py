@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from django.db import transaction
@@ -43,7 +43,13 @@ from calculators.formulas import (
     holding_value,
 )
 from calculators.instruments import ASSETS, BNB, VALUE_ASSET
-from config.formatting import format_amount, format_ratio
+from config.formatting import (
+    DISPLAY_PLACES,
+    format_amount,
+    format_decimal,
+    format_quantity,
+    format_ratio,
+)
 from sandbox.cross import (
     CrossSnapshot,
     cross_snapshot,
@@ -164,6 +170,15 @@ def check_amount(amount: Any, asset: str) -> Decimal:
     return amount
 
 
+def format_limit(amount: Decimal, asset: str) -> str:
+    """A most-you-can amount: at the asset's display places (USDT 2, coins up to 8) but
+    rounded *down*, so the number a message offers is always accepted."""
+    places = DISPLAY_PLACES.get(asset)
+    if places is None:
+        return format_amount(amount, asset)
+    return format_decimal(amount, places, rounding=ROUND_FLOOR)
+
+
 def format_time(moment: datetime) -> str:
     return date_format(moment, "DATETIME_FORMAT", use_l10n=True) + " UTC"
 
@@ -264,7 +279,7 @@ def borrow_problem(view: MarginView, asset: str, amount: Decimal) -> Exception |
     if amount > most:
         return BorrowTooLarge(
             _(BORROW_TOO_LARGE).format(
-                amount=format_amount(most, asset), asset=asset, threshold=format_ratio(threshold)
+                amount=format_limit(most, asset), asset=asset, threshold=format_ratio(threshold)
             )
         )
     return None
@@ -368,7 +383,7 @@ def margin_transfer(
             if amount > most:
                 raise MarginRuleBroken(
                     _(TRANSFER_OUT_LIMIT).format(
-                        amount=format_amount(most, asset),
+                        amount=format_limit(most, asset),
                         asset=asset,
                         level=format_ratio(view.kind.no_transfer),
                     )
@@ -464,11 +479,12 @@ def margin_repay(
             amount = min(owed, free)
         elif amount > owed:
             raise InvalidMarginRequest(
+                # Exact to the satoshi: the learner may type what is owed.
                 _(REPAY_TOO_MUCH).format(
-                    owed=format_amount(owed, asset),
+                    owed=format_quantity(owed),
                     asset=asset,
-                    interest=format_amount(interest, asset),
-                    principal=format_amount(principal, asset),
+                    interest=format_quantity(interest),
+                    principal=format_quantity(principal),
                 )
             )
         elif amount > free:
@@ -583,7 +599,7 @@ def margin_order_check(view: MarginView, plan: OrderPlan, *, side_effect: str) -
         room = cooling_off_buy_room(view, plan)
         if plan.quantity > room:
             raise cooling_off_error(
-                view, COOLING_OFF_BUY, amount=format_amount(room, plan.base), asset=plan.base
+                view, COOLING_OFF_BUY, amount=format_limit(room, plan.base), asset=plan.base
             )
     if shortfall > 0:
         problem = borrow_problem(view, plan.pays_asset, shortfall)
