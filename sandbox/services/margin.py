@@ -40,6 +40,7 @@ from calculators.formulas import (
     STATE_LIQUIDATION,
     STATE_NO_TRANSFER,
     STATE_SAFE,
+    auto_borrow_amount,
     holding_value,
 )
 from calculators.instruments import ASSETS, BNB, VALUE_ASSET
@@ -591,7 +592,10 @@ def margin_order_check(view: MarginView, plan: OrderPlan, *, side_effect: str) -
     check_not_liquidating(view)
     shortfall = ZERO
     if side_effect == SideEffect.AUTO_BORROW:
-        shortfall = max(ZERO, plan.pays_amount - view.free(plan.pays_asset))
+        # The auto-borrow calculator's formula: exactly what the wallet lacks.
+        shortfall = auto_borrow_amount(
+            wallet_balance=view.free(plan.pays_asset), order_amount=plan.pays_amount
+        )
     cooling = view.cooling_off_until
     if cooling and shortfall > 0:
         raise cooling_off_error(view, COOLING_OFF_AUTO_BORROW)

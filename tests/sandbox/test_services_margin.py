@@ -89,9 +89,7 @@ def test_a_transfer_in_needs_the_spot_balance(account):
     with pytest.raises(InsufficientBalance) as refused:
         transfer(account, "BTC", "1")
 
-    assert refused.value.message == (
-        "Insufficient BTC in your Spot wallet: 0 available, 1 needed"
-    )
+    assert refused.value.message == ("Insufficient BTC in your Spot wallet: 0 available, 1 needed")
 
 
 def test_without_debt_everything_free_can_leave(account):
@@ -269,9 +267,7 @@ def test_repay_pays_interest_first_then_principal(account):
     held = amounts(account)
     assert held[("cross_interest", "USDT")] == 0
     assert held[("cross_debt", "USDT")] == D("999.99913242")  # 0.01 − 0.00913242 interest
-    assert tx.memo == (
-        "Repay 0.01 USDT: 0.01 interest, 0.00 principal; 1,000.00 USDT still owed"
-    )
+    assert tx.memo == ("Repay 0.01 USDT: 0.01 interest, 0.00 principal; 1,000.00 USDT still owed")
     assert services.margin_message(tx, account=account) == (
         "Repaid 0.01 USDT: 0.01 interest, 0.00 principal. 1,000.00 USDT is still owed."
     )
@@ -349,9 +345,9 @@ def test_a_double_submitted_form_applies_once(account):
 
     held = amounts(account)
     assert held[("cross", "USDT")] == D("1090")
-    assert held[("cross_debt", "USDT")] + held[("cross_interest", "USDT")] == D(
-        "100.00091324"
-    ) - D("10")
+    assert held[("cross_debt", "USDT")] + held[("cross_interest", "USDT")] == D("100.00091324") - D(
+        "10"
+    )
 
 
 def test_a_learner_without_margin_activation_is_refused_by_every_service(sandbox_account):
