@@ -388,3 +388,18 @@ def test_a_learner_without_margin_activation_is_refused_by_every_service(sandbox
     services.settings_update(
         account=sandbox_account, use_bnb_for_fees=True, idempotency_key=key(), now=NOW
     )
+
+
+def test_a_loan_at_hh_00_is_charged_for_that_hour_at_borrowing_only(account):
+    # NOW is 12:00:30: the clock minute is 12:00 itself. The engine has already lived
+    # through that minute when the loan is taken (the service catches up first), so the
+    # hour is charged once - at borrowing - and the engine's next charge is 13:00.
+    transfer(account, "USDT", "2000")
+
+    borrow(account, "USDT", "1000")
+
+    account.refresh_from_db()
+    charge = InterestCharge.objects.get()
+    assert charge.minute % 60 == 0
+    assert (charge.hour, charge.source) == (charge.minute // 60, InterestSource.BORROW)
+    assert account.evaluated_minute == charge.minute
