@@ -64,6 +64,18 @@ def test_the_seed_example_10_usdc_and_a_30_usdc_order_borrow_20_usdc(account):
     assert held[("cross", "USDT")] == D("100") + D("30") - D("0.03")  # fee 0.1 % of 30 USDT
 
 
+def test_auto_borrow_borrows_a_shortfall_below_the_10_usdt_minimum_loan(account):
+    # No minimum for auto-borrow (docs/decisions.md): it borrows exactly what is missing.
+    deposit(account, "USDT", "10")
+    deposit(account, "BTC", "0.01")
+
+    order = place(account, quote_amount=D("10.05"), side_effect="auto_borrow")
+
+    # 10.05 USDT at 50,000 buys 0.000201 BTC worth exactly 10.05 USDT: 0.05 is missing.
+    assert order.auto_borrowed == D("0.05")
+    assert amounts(account)[("cross_debt", "USDT")] == D("0.05")
+
+
 def test_auto_borrow_borrows_nothing_when_the_wallet_has_enough(account):
     deposit(account, "USDT", "1000")
 
