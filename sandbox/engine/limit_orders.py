@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sandbox.engine.core import CatchUp
-from sandbox.models import Order, OrderSide, OrderStatus, OrderType, Wallet
+from sandbox.models import LOCKED_WALLET, Order, OrderSide, OrderStatus, OrderType
 from sandbox.operations.trades import fill_order
 from sandbox.pricing import datetime_of
 
@@ -26,7 +26,6 @@ class LimitOrderFills:
             season=run.account.season,
             status=OrderStatus.OPEN,
             order_type=OrderType.LIMIT,
-            wallet=Wallet.SPOT,
         ).order_by("id")
         pending = []
         for order in orders:
@@ -59,7 +58,9 @@ class LimitOrderFills:
                     price=order.limit_price,
                     minute=minute,
                     sandbox_time=datetime_of(minute),
-                    from_wallet=Wallet.SPOT_LOCKED,
+                    # Every trading wallet's resting orders (Spot, Cross Margin) pay from
+                    # what they reserved in its locked twin.
+                    from_wallet=LOCKED_WALLET[order.wallet],
                 )
             )
         if due:

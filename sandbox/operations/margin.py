@@ -31,9 +31,11 @@ from config.formatting import format_amount
 from sandbox.clock import Clock
 from sandbox.ledger import LedgerError, Leg, balances_of, ledger_post, move
 from sandbox.models import (
+    DEBT_WALLETS,
     InterestCharge,
     InterestSource,
     LedgerTransaction,
+    Order,
     SystemCode,
     TransactionKind,
     Wallet,
@@ -113,6 +115,46 @@ def borrow(
     )
 
 
+def borrow_charged(
+    session: Session,
+    clock: Clock,
+    *,
+    asset: str,
+    amount: Decimal,
+    hourly_rate_percent: Decimal,
+    bnb_kept: Decimal = ZERO,
+    memo: str = "",
+) -> tuple[LedgerTransaction, Charge]:
+    """A loan and the hour of interest charged at borrowing (SPEC §6.5), both posted.
+
+    The hour is charged on the amount borrowed at ``clock.minute``; the engine charges the
+    following clock hours (never this one: it already evaluated this minute). With "use
+    BNB for interest" the hour is paid from the Cross wallet's free BNB, less ``bnb_kept``
+    (BNB an order about to be placed needs).
+    """
+    tx = borrow(session, clock, asset=asset, amount=amount, memo=memo)
+    market = session.market
+    free_bnb = balances_of(session.account).get((Wallet.CROSS, BNB), ZERO) - bnb_kept
+    charge = interest_charge(
+        asset=asset,
+        principal=amount,
+        hourly_rate_percent=hourly_rate_percent,
+        minute=clock.minute,
+        source=InterestSource.BORROW,
+        use_bnb=session.settings.use_bnb_for_interest,
+        free_bnb=max(free_bnb, ZERO),
+        asset_price=market.asset_price(asset, clock.minute),
+        bnb_price=market.asset_price(BNB, clock.minute),
+    )
+    interest_post(
+        session,
+        clock,
+        charges=[charge],
+        memo=f"Interest: the hour of borrowing {format_amount(amount, asset)} {asset}",
+    )
+    return tx, charge
+
+
 @dataclass(frozen=True)
 class RepaySplit:
     """How a repayment of ``amount`` divides: interest first, then principal."""
@@ -189,6 +231,7 @@ def repay(
     amount: Decimal,
     kind: str = TransactionKind.REPAY,
     memo: str = "",
+    order: Order | None = None,
 ) -> tuple[LedgerTransaction, RepaySplit]:
     """Repay ``amount`` of ``asset`` from the Cross Margin wallet: interest first."""
     interest_owed, principal_owed = owed(session, asset)
@@ -207,8 +250,76 @@ def repay(
         ),
         minute=clock.minute,
         sandbox_time=clock.time,
+        order=order,
     )
     return tx, split
+
+
+def auto_repay(
+    session: Session, clock: Clock, order: Order, *, asset: str, proceeds: Decimal
+) -> tuple[LedgerTransaction, RepaySplit] | None:
+    """An auto-repay order's fill (SPEC §6.5): its proceeds in ``asset`` repay the debt of
+    that asset, interest first, up to what is owed. None when nothing is owed."""
+    interest_owed, principal_owed = owed(session, asset)
+    amount = min(proceeds, interest_owed + principal_owed)
+    if amount <= 0:
+        return None
+    split = repay_split(
+        asset=asset, amount=amount, interest_owed=interest_owed, principal_owed=principal_owed
+    )
+    return repay(
+        session,
+        clock,
+        asset=asset,
+        amount=amount,
+        order=order,
+        memo=(
+            f"Auto-repay {format_amount(amount, asset)} {asset} from order #{order.pk}: "
+            f"{format_amount(split.interest, asset)} interest, "
+            f"{format_amount(split.principal, asset)} principal"
+        ),
+    )
+
+
+def loans_settle(session: Session, clock: Clock) -> LedgerTransaction | None:
+    """Close every open loan of the season against the lending pool, paid by the treasury
+    (a season's reset, docs/decisions.md): the pool gets its coins back from the treasury
+    and the learner's debt wallets go to zero, mirrored by the pool's. The learner's own
+    balances then go back to the treasury with the rest of the season. None without debt.
+    """
+    account = session.account
+    pool = session.systems[SystemCode.LENDING_POOL]
+    treasury = session.systems[SystemCode.TREASURY]
+    legs: list[Leg] = []
+    for (wallet, asset), amount in sorted(balances_of(account).items()):
+        if wallet not in DEBT_WALLETS or not amount:
+            continue
+        legs += move(
+            source=treasury,
+            source_wallet=Wallet.SPOT,
+            target=pool,
+            target_wallet=Wallet.SPOT,
+            asset=asset,
+            amount=amount,
+        )
+        legs += move(
+            source=account,
+            source_wallet=wallet,
+            target=pool,
+            target_wallet=wallet,
+            asset=asset,
+            amount=amount,
+        )
+    if not legs:
+        return None
+    return ledger_post(
+        kind=TransactionKind.RESET,
+        legs=legs,
+        account=account,
+        memo=f"Season {account.season} closed: open loans settled with the lending pool",
+        minute=clock.minute,
+        sandbox_time=clock.time,
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -355,10 +466,13 @@ __all__ = [
     "Charge",
     "InterestSource",
     "RepaySplit",
+    "auto_repay",
     "borrow",
+    "borrow_charged",
     "borrow_legs",
     "interest_charge",
     "interest_post",
+    "loans_settle",
     "owed",
     "repay",
     "repay_legs",
