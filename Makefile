@@ -58,10 +58,16 @@ check-deploy: install
 	DJANGO_ENV=production SECRET_KEY=check-deploy-only-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=') \
 	ALLOWED_HOSTS=marginlab.example $(BIN)/python manage.py check --deploy --fail-level WARNING
 
-# Debian's Chromium for the browser tests (Playwright cannot download its own here).
+# Debian's Chromium for the browser tests (Playwright cannot download its own here), and
+# a CJK font so the Traditional Chinese screenshots show glyphs, not boxes (docs/i18n.md).
+# Installs only what is missing.
 chromium:
-	@if [ -x $(CHROMIUM) ]; then echo "Chromium found at $(CHROMIUM)"; \
-	else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
+	@missing=""; \
+	if [ -x $(CHROMIUM) ]; then echo "Chromium found at $(CHROMIUM)"; else missing="chromium"; fi; \
+	if dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then echo "fonts-wqy-microhei installed"; \
+	else missing="$$missing fonts-wqy-microhei"; fi; \
+	if [ -n "$$missing" ]; then apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
 # The calculators bench loads gunicorn with wrk (Debian's package).
 bench: setup

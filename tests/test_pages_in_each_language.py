@@ -17,7 +17,7 @@ ANONYMOUS_PAGES = {
         reverse("calculators:calculator", args=["liquidation-price"])
         + "?side=long&quantity=1&entry_price=60000&leverage=10&margin_mode=isolated"
         "&symbol=BTCUSDT",
-        {"pl": "Cena likwidacji", "zh-hant": "強制平倉價格"},
+        {"pl": "Cena likwidacji", "zh-hant": "強平價格"},
     ),
     "login": (reverse("accounts:login"), {"pl": "Załóż konto", "zh-hant": "建立帳戶"}),
     "signup": (reverse("accounts:signup"), {"pl": "Masz już konto?", "zh-hant": "已經有帳戶了？"}),

@@ -12,7 +12,7 @@ from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 WIDTHS = ((1280, 900), (375, 740))
 LANGUAGES = {
-    "pl": {"button": "Polski", "home": "Naucz się handlu z depozytem", "log_in": "Zaloguj się"},
+    "pl": {"button": "Polski", "home": "Naucz się handlu margin", "log_in": "Zaloguj się"},
     "zh-hant": {"button": "繁體中文", "home": "先學會它", "log_in": "登入"},
 }
 

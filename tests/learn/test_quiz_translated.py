@@ -105,7 +105,10 @@ def test_an_attempt_started_in_polish_is_finished_in_english(chinese_bank, learn
     assert response.url == reverse("learn:quiz_attempt", args=[attempt.pk])
     # No Polish bank yet: the questions are in English, and the page says so.
     html = client.get(response.url).content.decode()
-    assert "Some questions are not yet available in Polski; they are shown in English." in html
+    assert (
+        "Niektórych pytań nie ma jeszcze w wersji językowej „Polski”; pokazujemy je po angielsku."
+        in html
+    )
     language_cookie(client, "en")
     client.post(reverse("learn:quiz_submit", args=[attempt.pk]), answers_for(attempt))
     attempt.refresh_from_db()

@@ -64,7 +64,10 @@ def test_a_lesson_in_polish_shows_its_polish_title_body_and_check(client, transl
 def test_a_lesson_not_yet_in_polish_falls_back_to_english_with_a_note(client, translated):
     html = page(client, TWO, "pl")
     assert '<h1 lang="en">Two</h1>' in html
-    assert "This lesson is not yet available in Polski; showing English." in html
+    assert (
+        "Tej lekcji nie ma jeszcze w wersji językowej „Polski”; wyświetlamy wersję angielską."
+        in html
+    )
     assert '<article class="lesson-body" lang="en">' in html
     assert "again, and" in html
 
@@ -200,7 +203,10 @@ def test_the_glossary_says_when_terms_are_still_in_english(client, tree):
     write_translation(tree.root, "pl", lessons=("two",))
     load_content(root=tree.root)
     html = page(client, "/learn/glossary/", "pl")
-    assert "Some terms are not yet available in Polski; they are shown in English." in html
+    assert (
+        "Niektórych pojęć nie ma jeszcze w wersji językowej „Polski”; pokazujemy je po angielsku."
+        in html
+    )
     assert '<div class="glossary-entry" id="leverage" lang="en">' in html
 
 
