@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from calculators.formulas.margin import MARGIN_KINDS, MarginKind
 from calculators.instruments import ASSET_SYMBOL, ASSETS, VALUE_ASSET
-from config.formatting import format_ratio
+from config.formatting import format_amount, format_ratio, format_value
 from notifications.models import Kind as NotificationKind
 from notifications.services import notification_send
 from sandbox import pricing
@@ -269,7 +269,7 @@ class MarginWatch:
                 auto_top_up(run.session, clock, plan)
                 run.holdings_changed(minute)
                 after = cross_snapshot(run.amounts, prices, margin_kind=settings.margin_kind)
-                moved = ", ".join(f"{p.amount.normalize():f} {p.asset}" for p in plan)
+                moved = ", ".join(f"{format_amount(p.amount, p.asset)} {p.asset}" for p in plan)
                 notification_send(
                     user=run.account.user,
                     kind=NotificationKind.AUTO_TOP_UP,
@@ -344,8 +344,8 @@ class MarginWatch:
             )
             % {
                 "level": format_ratio(snapshot.margin_level),
-                "sold": f"{liquidation.sold_value:.2f}",
-                "fee": f"{liquidation.fee:.2f}",
+                "sold": format_value(liquidation.sold_value),
+                "fee": format_value(liquidation.fee),
             },
             link=liquidation_report_url(liquidation),
             key=f"liquidation:{liquidation.pk}",
