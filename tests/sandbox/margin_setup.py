@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 
-from calculators.formulas import divide, holding_value, quantize8
+from calculators.formulas import divide, floor8, holding_value, quantize8
 from calculators.instruments import ASSET_SYMBOL, ASSETS, VALUE_ASSET
 from sandbox import pricing, services
 from sandbox.clock import Clock
@@ -33,7 +33,7 @@ from sandbox.models import (
 )
 from sandbox.operations.margin import borrow, interest_charge, interest_post, transfer
 from sandbox.operations.session import Session
-from sandbox.operations.trades import fill_order
+from sandbox.operations.trades import fill_order, order_reserve
 from sandbox.portfolio import held
 from sandbox.services.base import locked_operation
 
@@ -80,21 +80,29 @@ def borrow_now(account: Account, asset: str, amount: Decimal, *, now: datetime) 
     act(account, body, now=now)
 
 
-def cross_market_buy(account: Account, symbol: str, quote_amount: Decimal, *, now: datetime):
-    """A Cross Margin market buy sized in USDT, filled at the index like the order
-    service fills one (the order service takes Spot orders only on this branch)."""
+def cross_market(
+    account: Account,
+    symbol: str,
+    side: str,
+    *,
+    now: datetime,
+    quantity: Decimal | None = None,
+    quote_amount: Decimal | None = None,
+):
+    """A Cross Margin market order, filled at the index like the order service fills
+    one (the order service takes Spot orders only on this branch)."""
 
     def body(session: Session, clock: Clock):
         price = session.market.index_price(symbol, clock.minute)
-        quantity = pricing_floor(divide(quote_amount, price))
+        size = quantity if quantity is not None else floor8(divide(quote_amount, price))
         order = Order.objects.create(
             account=session.account,
             season=session.account.season,
             wallet=Wallet.CROSS,
             symbol=symbol,
-            side=OrderSide.BUY,
+            side=side,
             order_type=OrderType.MARKET,
-            quantity=quantity,
+            quantity=size,
             placed_minute=clock.minute,
             placed_at=clock.time,
         )
@@ -110,10 +118,37 @@ def cross_market_buy(account: Account, symbol: str, quote_amount: Decimal, *, no
     return act(account, body, now=now)
 
 
-def pricing_floor(x: Decimal) -> Decimal:
-    from calculators.formulas import floor8
+def cross_market_buy(account: Account, symbol: str, quote_amount: Decimal, *, now: datetime):
+    return cross_market(account, symbol, OrderSide.BUY, now=now, quote_amount=quote_amount)
 
-    return floor8(x)
+
+def cross_limit(
+    account: Account, symbol: str, side: str, quantity: Decimal, limit: Decimal, *, now
+):
+    """A resting Cross Margin limit order with its reservation (as the order service
+    will place one)."""
+
+    def body(session: Session, clock: Clock):
+        order = Order.objects.create(
+            account=session.account,
+            season=session.account.season,
+            wallet=Wallet.CROSS,
+            symbol=symbol,
+            side=side,
+            order_type=OrderType.LIMIT,
+            quantity=quantity,
+            limit_price=limit,
+            placed_minute=clock.minute,
+            placed_at=clock.time,
+        )
+        if side == OrderSide.BUY:
+            asset, amount = "USDT", quantize8(quantity * limit)
+        else:
+            asset, amount = order.base_asset, quantity
+        order_reserve(session, order, clock, asset=asset, amount=amount)
+        return order
+
+    return act(account, body, now=now)
 
 
 def spot_buy(account: Account, symbol: str, quote_amount: Decimal, *, now: datetime) -> None:
