@@ -8,6 +8,7 @@ runs after each test (tests/conftest.py).
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from decimal import Decimal
 
@@ -264,7 +265,7 @@ def test_a_margin_call_is_repeated_every_24_hours_while_it_lasts(sandbox_account
 
     calls = notifications("margin_call")
     assert [n.sandbox_time for n in calls] == [pricing.datetime_of(m) for m in expected]
-    assert all(b - a >= 1440 for a, b in zip(expected, expected[1:], strict=False))
+    assert all(b - a >= 1440 for a, b in itertools.pairwise(expected))
 
 
 def test_a_margin_call_repeats_also_across_separate_catch_ups(sandbox_account):
