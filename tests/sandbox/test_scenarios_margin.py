@@ -407,3 +407,19 @@ def test_nothing_happens_without_debt(sandbox_account):
 
     assert Notification.objects.count() == 0
     assert Liquidation.objects.count() == 0
+
+
+def test_week_sized_price_chunks_find_the_same_minute(sandbox_account, monkeypatch):
+    from sandbox import engine
+
+    monkeypatch.setattr(engine.core, "CHUNK_MINUTES", 97)
+    account = sandbox_account
+    long_3x(account)
+    crash(60, 600, "-35")
+    reference = Reference(account)
+    liquidated_at = reference.first_at_or_below(D("1.1"), T0 + 1, T0 + 1440)
+
+    refresh(account, NOW + timedelta(hours=24))
+
+    (liquidation,) = Liquidation.objects.all()
+    assert liquidation.trigger_minute == liquidated_at
