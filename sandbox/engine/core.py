@@ -53,10 +53,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
+from calculators.formulas import hourly_interest_charge
+from calculators.instruments import ASSETS
 from sandbox import pricing
 from sandbox.clock import Clock
+from sandbox.cross import hourly_rate_percent, interest_rates
 from sandbox.ledger import balances_of
-from sandbox.models import Account, Fill
+from sandbox.models import Account, Fill, Wallet
 from sandbox.operations.margin import Charge, interest_post
 from sandbox.operations.session import Session
 
@@ -84,9 +87,14 @@ class CatchUp:
     _amounts: dict[tuple[str, str], Decimal] | None = None
     # Interest charges decided but not yet posted (posted together by ``flush``).
     pending: list[Charge] = field(default_factory=list)
-    # Bumped whenever the in-memory amounts change, so rules can cache what they derive.
+    # Bumped whenever the in-memory amounts change, so rules can cache what they derive;
+    # ``holdings_version`` only when something other than the hourly interest changed them.
     version: int = 0
+    holdings_version: int = 0
+    # The last minute hourly interest was charged at in this run (None: not yet).
+    interest_through: int | None = None
     _listeners: list[object] = field(default_factory=list)
+    _rates: dict[str, Decimal] | None = None
 
     @property
     def account(self) -> Account:
@@ -122,6 +130,27 @@ class CatchUp:
         charges, self.pending = self.pending, []
         last = charges[-1].minute
         interest_post(self.session, Clock(last, pricing.datetime_of(last)), charges=charges)
+
+    def interest_rates(self) -> dict[str, Decimal]:
+        """Yearly rates by asset, read once per run (one query) and shared by the rules."""
+        if self._rates is None:
+            self._rates = interest_rates()
+        return self._rates
+
+    def hourly_charges(self) -> dict[str, Decimal]:
+        """What one clock hour will add to the interest owed in each asset, while the
+        holdings stay as they are: the hourly interest rule's charge (paid in the asset
+        itself; "use BNB for interest" makes charges depend on prices, so callers do not
+        project those)."""
+        charges = {}
+        for asset in ASSETS:
+            principal = self.amount(Wallet.CROSS_DEBT, asset)
+            if principal > 0:
+                charges[asset] = hourly_interest_charge(
+                    principal=principal,
+                    hourly_rate_percent=hourly_rate_percent(self.interest_rates()[asset]),
+                )
+        return charges
 
     def listen(self, rule: object) -> None:
         """``rule.on_holdings_changed(minute)`` is called whenever holdings change."""
@@ -172,6 +201,7 @@ class CatchUp:
         self.flush()
         self._amounts = None
         self.version += 1
+        self.holdings_version += 1
         for rule in self._listeners:
             rule.on_holdings_changed(minute)
 

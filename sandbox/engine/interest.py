@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from calculators.instruments import ASSETS, BNB, VALUE_ASSET
-from sandbox.cross import hourly_rate_percent, interest_rates
+from sandbox.cross import hourly_rate_percent
 from sandbox.engine.core import HOUR, CatchUp
 from sandbox.models import InterestSource, Wallet
-from sandbox.operations.margin import interest_charge
+from sandbox.operations.margin import Charge, interest_charge
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -31,18 +32,25 @@ class HourlyInterest:
     keeps_pending = True
 
     def __init__(self) -> None:
-        self.rates: dict[str, Decimal] | None = None
+        # Without BNB, an hour's charge depends only on (asset, principal): decided once.
+        self._charges: dict[tuple[str, Decimal], Charge] = {}
+        self._loans: tuple[int, list[tuple[str, Decimal]]] | None = None
 
     def prepare(self, run: CatchUp) -> None:
         """Nothing to load up front: the amounts are read with the run's first question,
         the rates only when a loan is open."""
 
     def _borrowed(self, run: CatchUp) -> list[tuple[str, Decimal]]:
-        return [
-            (asset, principal)
-            for asset in ASSETS
-            if (principal := run.amount(Wallet.CROSS_DEBT, asset)) > 0
-        ]
+        """(asset, principal owed) of each open loan; only a posting other than interest
+        changes the principal, so this is computed once per holdings version."""
+        if self._loans is None or self._loans[0] != run.holdings_version:
+            loans = [
+                (asset, principal)
+                for asset in ASSETS
+                if (principal := run.amount(Wallet.CROSS_DEBT, asset)) > 0
+            ]
+            self._loans = (run.holdings_version, loans)
+        return self._loans[1]
 
     def next_minute(self, run: CatchUp, after: int) -> int | None:
         if not self._borrowed(run):
@@ -50,17 +58,23 @@ class HourlyInterest:
         return -(-after // HOUR) * HOUR
 
     def apply(self, run: CatchUp, minute: int) -> None:
-        if self.rates is None:
-            self.rates = interest_rates()
+        rates = run.interest_rates()
         settings = run.session.settings
         use_bnb = settings.use_bnb_for_interest
         market = run.session.market
         bnb_price = market.asset_price(BNB, minute) if use_bnb else ONE
         for asset, principal in self._borrowed(run):
+            template = None if use_bnb else self._charges.get((asset, principal))
+            if template is not None:
+                if template.amount <= 0:
+                    continue
+                charge = replace(template, hour=minute // HOUR, minute=minute)
+                run.charge(charge, wallet_deltas=[(Wallet.CROSS_INTEREST, asset, charge.amount)])
+                continue
             charge = interest_charge(
                 asset=asset,
                 principal=principal,
-                hourly_rate_percent=hourly_rate_percent(self.rates[asset]),
+                hourly_rate_percent=hourly_rate_percent(rates[asset]),
                 minute=minute,
                 source=InterestSource.HOURLY,
                 use_bnb=use_bnb,
@@ -70,6 +84,8 @@ class HourlyInterest:
                 ),
                 bnb_price=bnb_price,
             )
+            if not use_bnb:
+                self._charges[asset, principal] = charge
             if charge.amount <= 0:
                 continue
             if charge.paid_in_bnb:
@@ -77,3 +93,4 @@ class HourlyInterest:
             else:
                 deltas = [(Wallet.CROSS_INTEREST, asset, charge.amount)]
             run.charge(charge, wallet_deltas=deltas)
+        run.interest_through = minute

@@ -98,8 +98,10 @@ class MarginWatch:
     keeps_pending = True
 
     def __init__(self) -> None:
+        # (minute the answer was computed from, amounts version, margin calls sent)
         self._key: tuple[int, int, int] | None = None
         self._value: int | None = None
+        self._stop = 0
         self._state: EngineState | None = None
         self._calls = 0  # margin calls sent in this run
 
@@ -107,7 +109,7 @@ class MarginWatch:
         run.listen(self)
 
     def on_holdings_changed(self, minute: int) -> None:
-        self._key = None
+        self._key = None  # (the versions would say so too; this is explicit)
 
     # -- what to watch ------------------------------------------------------------------
 
@@ -141,22 +143,40 @@ class MarginWatch:
     def next_minute(self, run: CatchUp, after: int) -> int | None:
         if after > run.end:
             return None
-        # The answer holds while the amounts (run.version) and the last margin call stay.
-        key = (after, run.version, self._calls)
-        if key != self._key:
-            self._value = self._first_trigger(run, after)
-            self._key = key
+        projected = not run.session.settings.use_bnb_for_interest
+        # The answer is the first trigger at or after the minute it was computed from. It
+        # holds for any later ``after`` up to it while nothing but the hourly interest
+        # changed the amounts (the scan projects that interest), the margin-call state is
+        # the same, and - with BNB-paid interest, which the scan cannot project - while
+        # the amounts did not change at all.
+        version = run.holdings_version if projected else run.version
+        if self._key is not None:
+            computed_from, key_version, calls = self._key
+            if (key_version, calls) == (version, self._calls) and computed_from <= after <= (
+                self._stop if self._value is None else self._value
+            ):
+                return self._value
+        self._value, self._stop = self._first_trigger(run, after, projected=projected)
+        self._key = (after, version, self._calls)
         return self._value
 
-    def _first_trigger(self, run: CatchUp, after: int) -> int | None:
+    def _first_trigger(
+        self, run: CatchUp, after: int, *, projected: bool
+    ) -> tuple[int | None, int]:
+        """(the first trigger minute from ``after``, or None; the last minute scanned)."""
         if not self._has_debt(run):
-            return None
+            return None, run.end
         settings = run.session.settings
         kind = self._kind(settings)
-        accrues = any(run.amount(Wallet.CROSS_DEBT, a) > 0 for a in ASSETS)
-        # While a loan is open, interest changes the debt at the next clock hour: the
-        # holdings are fixed only up to the minute before it.
-        stop = min(run.end, (after // HOUR + 1) * HOUR - 1) if accrues else run.end
+        if projected:
+            # Interest owed grows by a known amount at each clock hour: the scan adds it.
+            charges = run.hourly_charges()
+            stop = run.end
+        else:
+            # With BNB-paid interest the holdings are fixed only up to the next hour.
+            charges = {}
+            accrues = any(run.amount(Wallet.CROSS_DEBT, a) > 0 for a in ASSETS)
+            stop = min(run.end, (after // HOUR + 1) * HOUR - 1) if accrues else run.end
         last_call = self._state_of(run).last_margin_call(run.account.season)
         watches = [
             (
@@ -171,71 +191,106 @@ class MarginWatch:
         for level, start in watches:
             end = stop if best is None else min(stop, best - 1)
             if start <= end:
-                found = self._first_at_or_below(run, level, start, end, settings.margin_kind)
+                found = self._first_at_or_below(
+                    run, level, start, end, settings.margin_kind, charges
+                )
                 if found is not None:
                     best = found
-        return best
+        return best, stop
 
     def _first_at_or_below(
-        self, run: CatchUp, level: Decimal, start: int, stop: int, margin_kind: str
+        self,
+        run: CatchUp,
+        level: Decimal,
+        start: int,
+        stop: int,
+        margin_kind: str,
+        charges: dict[str, Decimal],
     ) -> int | None:
         """The first minute in [start, stop] at which ML ≤ ``level`` for the run's current
-        amounts, confirmed with ``cross_snapshot``; None if there is none."""
+        amounts plus ``charges`` (interest owed per asset) for each clock hour from the
+        last one charged up to that minute, confirmed with ``cross_snapshot``; None if
+        there is none."""
         numerator, denominator = level.as_integer_ratio()
-        constant = 0
-        terms: list[tuple[str, int]] = []
+        # Per asset: the coefficient (held − k × owed) now, and how much each hour's
+        # interest lowers it.
+        constant = constant_step = 0
+        terms: list[tuple[str, int, int]] = []
         for asset in ASSETS:
             holding = held(run.amounts, wallet=Wallet.CROSS, asset=asset)
             owed = run.amount(Wallet.CROSS_DEBT, asset) + run.amount(Wallet.CROSS_INTEREST, asset)
             coefficient = _satoshis(holding) * denominator - numerator * _satoshis(owed)
-            if not coefficient:
+            step = numerator * _satoshis(charges.get(asset, ZERO))
+            if not (coefficient or step):
                 continue
             if asset == VALUE_ASSET:
                 constant += coefficient * PRICE_UNITS
+                constant_step += step * PRICE_UNITS
             else:
                 symbol = ASSET_SYMBOL[asset]
-                terms.append((symbol, coefficient * _FACTORS[symbol]))
+                terms.append((symbol, coefficient * _FACTORS[symbol], step * _FACTORS[symbol]))
         # The sum is Σ (held − k × owed) × price scaled by denominator × 10^12; the
         # valuation rounds each of 5 holdings and 10 debts to 8 places, which moves the
         # level's comparison by less than this (in the same units), so a minute above it
         # cannot cross and a minute at or below it is confirmed exactly.
         slack = PRICE_UNITS * (3 * denominator + 5 * numerator)
-        if not terms:
-            # Only USDT: the level does not move with prices.
-            if constant <= slack and self._confirm(run, start, level, {}, margin_kind):
-                return start
-            return None
+        charged_hour = (
+            run.interest_through if run.interest_through is not None else run.start - 1
+        ) // HOUR
         run_hour = run.start // HOUR
-        extremes = [(symbol, c, run.extremes(symbol)) for symbol, c in terms]
+        extremes = [(symbol, run.extremes(symbol)) for symbol, _c, _s in terms]
         for hour in range(start // HOUR, stop // HOUR + 1):
-            lowest = constant
-            for _symbol, c, hours in extremes:
+            hours_ahead = max(0, hour - charged_hour) if charges else 0
+            hour_constant = constant - constant_step * hours_ahead
+            coefficients = [c - step * hours_ahead for _symbol, c, step in terms]
+            if not terms:
+                # Only USDT: the level does not move with prices, only with interest.
+                if hour_constant <= slack:
+                    minute = max(start, hour * HOUR)
+                    if self._confirm(run, minute, level, {}, margin_kind, charges, hours_ahead):
+                        return minute
+                continue
+            lowest = hour_constant
+            for (_symbol, hours), c in zip(extremes, coefficients, strict=True):
                 low, high = hours[hour - run_hour]
                 lowest += c * (low if c > 0 else high)
             if lowest > slack:
                 continue
-            ticks = [(symbol, c, run.hour_ticks(symbol, hour)) for symbol, c in terms]
+            ticks = [run.hour_ticks(symbol, hour) for symbol, _c, _s in terms]
             base = hour * HOUR
             for minute in range(max(start, base), min(stop, base + HOUR - 1) + 1):
                 i = minute - base
-                total = constant
-                for _symbol, c, row in ticks:
+                total = hour_constant
+                for c, row in zip(coefficients, ticks, strict=True):
                     total += c * row[i]
                 if total <= slack:
                     prices = {
-                        symbol: pricing.price_of_ticks(symbol, row[i]) for symbol, _c, row in ticks
+                        symbol: pricing.price_of_ticks(symbol, row[i])
+                        for (symbol, _c, _s), row in zip(terms, ticks, strict=True)
                     }
-                    if self._confirm(run, minute, level, prices, margin_kind):
+                    if self._confirm(run, minute, level, prices, margin_kind, charges, hours_ahead):
                         return minute
         return None
 
     @staticmethod
     def _confirm(
-        run: CatchUp, minute: int, level: Decimal, prices: dict[str, Decimal], margin_kind: str
+        run: CatchUp,
+        minute: int,
+        level: Decimal,
+        prices: dict[str, Decimal],
+        margin_kind: str,
+        charges: dict[str, Decimal],
+        hours_ahead: int,
     ) -> bool:
+        amounts = run.amounts
+        if hours_ahead:
+            amounts = dict(amounts)
+            for asset, charge in charges.items():
+                key = (Wallet.CROSS_INTEREST, asset)
+                amounts[key] = amounts.get(key, ZERO) + charge * hours_ahead
         # Assets the account neither holds nor owes do not change the level: any price.
         full = {symbol: prices.get(symbol, ONE) for symbol in pricing.SYMBOLS}
-        snapshot = cross_snapshot(run.amounts, full, margin_kind=margin_kind)
+        snapshot = cross_snapshot(amounts, full, margin_kind=margin_kind)
         return snapshot.margin_level is not None and snapshot.margin_level <= level
 
     # -- acting ---------------------------------------------------------------------------
