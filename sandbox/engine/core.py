@@ -93,6 +93,9 @@ class CatchUp:
     holdings_version: int = 0
     # The last minute hourly interest was charged at in this run (None: not yet).
     interest_through: int | None = None
+    # Orders another rule cancelled during the run (a liquidation cancels the open Cross
+    # Margin orders): the limit-order rule must not fill them afterwards.
+    cancelled_orders: set[int] = field(default_factory=set)
     _listeners: list[object] = field(default_factory=list)
     _rates: dict[str, Decimal] | None = None
 

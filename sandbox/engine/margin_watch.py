@@ -384,7 +384,12 @@ class MarginWatch:
         run.flush()
         path = self._path(run, clock.minute, snapshot, settings.margin_kind)
         liquidation = liquidate(
-            run.session, clock, prices=prices, margin_kind=settings.margin_kind, path=path
+            run.session,
+            clock,
+            prices=prices,
+            margin_kind=settings.margin_kind,
+            path=path,
+            cancelled=run.cancelled_orders,
         )
         run.holdings_changed(clock.minute)
         account = run.account

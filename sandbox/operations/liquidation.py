@@ -417,14 +417,18 @@ def liquidate(
     prices: Mapping[str, Decimal],
     margin_kind: str,
     path: list[list[str | int]],
+    cancelled: set[int] | None = None,
 ) -> Liquidation:
     """Liquidate the Cross Margin wallet at ``clock.minute`` at ``prices`` (index prices
-    by symbol). See the module docstring for the rules and the order of work."""
+    by symbol). See the module docstring for the rules and the order of work. The ids of
+    the orders it cancels are added to ``cancelled``."""
     account = session.account
     for order in account.orders.filter(
         season=account.season, wallet=Wallet.CROSS, status=OrderStatus.OPEN
     ).order_by("id"):
         order_release(session, order, clock, reason="Cancelled by the liquidation")
+        if cancelled is not None:
+            cancelled.add(order.pk)
     amounts = balances_of(account)
     book = _Book(session, amounts, prices)
     before = book.snapshot(margin_kind)

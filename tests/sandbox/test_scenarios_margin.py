@@ -423,3 +423,19 @@ def test_week_sized_price_chunks_find_the_same_minute(sandbox_account, monkeypat
 
     (liquidation,) = Liquidation.objects.all()
     assert liquidation.trigger_minute == liquidated_at
+
+
+def test_the_limit_rule_never_fills_an_order_a_liquidation_cancelled(sandbox_account):
+    from sandbox.engine.core import CatchUp
+    from sandbox.engine.limit_orders import LimitOrderFills
+    from sandbox.operations.session import Session
+
+    order = cross_limit(sandbox_account, BTC, OrderSide.BUY, D("0.001"), D("10000.00"), now=NOW)
+    run = CatchUp(session=Session(sandbox_account), start=T0 + 1, end=T0 + 60)
+    rule = LimitOrderFills()
+    rule.pending = [(T0 + 5, order.pk, order)]
+    assert rule.next_minute(run, T0 + 1) == T0 + 5
+
+    run.cancelled_orders.add(order.pk)
+
+    assert rule.next_minute(run, T0 + 1) is None
