@@ -430,6 +430,7 @@ def test_the_limit_rule_never_fills_an_order_a_liquidation_cancelled(sandbox_acc
     from sandbox.engine.limit_orders import LimitOrderFills
     from sandbox.operations.session import Session
 
+    to_cross(sandbox_account, "USDT", D(100), now=NOW)
     order = cross_limit(sandbox_account, BTC, OrderSide.BUY, D("0.001"), D("10000.00"), now=NOW)
     run = CatchUp(session=Session(sandbox_account), start=T0 + 1, end=T0 + 60)
     rule = LimitOrderFills()
