@@ -455,11 +455,24 @@ def report(results: dict[str, dict], repeat: int) -> str:
     details = "\n".join(
         f"- {label}: {_median(d['queries']):.0f} queries per busy fast-forward, "
         f"{_median(d['idle_queries']):.0f} idle; {_median(d['fills']):.0f} of 20 orders "
-        f"filled. CPU spent executing those fills (`operations.trades.fill_order`: ledger writes, "
-        f"about eleven queries each): {_median(d['cold_fill_cpu_ms']):.1f} ms cold, "
+        f"filled; {_median(d['interest_rows']):.0f} hourly interest charges in "
+        f"{_median(d['interest_txs']):.0f} ledger transactions (the queued charges are "
+        f"posted before each fill and at the end). CPU spent executing the fills "
+        f"(`operations.trades.fill_order`: ledger writes, about eleven queries each): "
+        f"{_median(d['cold_fill_cpu_ms']):.1f} ms cold, "
         f"{_median(d['warm_fill_cpu_ms']):.1f} ms warm; the rest of the warm run (lock, "
-        f"cache reads, scan, commit): "
+        f"cache reads, scans, interest, commit): "
         f"{_median(_minus(d['warm_cpu_ms'], d['warm_fill_cpu_ms'])):.1f} ms."
+        for label, d in results.items()
+    )
+    sweeps = "\n".join(
+        f"- {label}: {d['sweep_accounts']:,} accounts ({d['sweep_margin_accounts']} with the "
+        f"Cross Margin position and two loans) in {d['sweep_s']:.1f} s wall, "
+        f"{d['sweep_cpu_s']:.1f} s CPU ({1000 * d['sweep_s'] / d['sweep_accounts']:.1f} ms "
+        f"per account); queries per account: "
+        f"{', '.join(map(str, d['sweep_idle_queries']))} for every idle account, "
+        f"{', '.join(map(str, d['sweep_margin_queries']))} for every margin account "
+        f"(one distinct number each: constant). Its output: `{d['sweep_output']}`"
         for label, d in results.items()
     )
     return f"""{HEADING}
@@ -471,13 +484,17 @@ shared: other work competes for the CPUs, so wall time includes waiting for one;
 rows count only this process).
 
 {repeat} runs per database, each in its own week; medians (min–max). Each run, side by
-side: a fresh account with 20 open limit orders over all four symbols (18 of them 20–40%
-from the index, two BTC orders 1% from it) fast-forwards 168 hours with the in-process
-and shared price caches emptied (**cold**); a second account with the same orders
-fast-forwards the same week right after (**warm**: the hourly extremes are in the shared
-cache); an account with nothing open fast-forwards the same week (**idle**). Each time
-is `services.clock_fast_forward(hours=168)` end to end - lock, catch-up of 10,080
-minutes, fills, writes, commit.
+side: a fresh account with SPEC §8's busy set-up - four assets in Cross Margin (BTC, ETH,
+BNB, USDC; margin level about 2.2), two open loans (2,000 USDT and 500 USDC), auto top-up
+on (from Spot USDT to 1.5) and 20 open limit orders over all four symbols (18 of them
+20–40% from the index, two BTC orders 1% from it) - fast-forwards 168 hours with the
+in-process and shared price caches emptied (**cold**); a second account set up the same
+way fast-forwards the same week right after (**warm**: the hourly extremes are in the
+shared cache); an account with nothing open fast-forwards the same week (**idle**). Each
+time is `services.clock_fast_forward(hours=168)` end to end - lock, catch-up of 10,080
+minutes (fills, 336 hourly interest charges, the margin watch), writes, commit. The Cross
+Margin position is written with the margin operations under the account lock (the path
+the margin services take), so the script runs before and after those services exist.
 
 | database | | busy, cold | busy, warm | idle | warm ÷ idle |
 |---|---|---:|---:|---:|---:|
@@ -489,6 +506,11 @@ Goals (SPEC §8), against the medians above:
 
 {goal_lines}
 
+Sweep (`manage.py sandbox_sweep`, all accounts one hour behind their clocks, measured
+before the runs above in the same database):
+
+{sweeps}
+
 How (`CatchUp.first_minute` in sandbox/engine/core.py): the limit-order rule never looks at a
 minute it does not have to. For each symbol it reads the lowest and highest index of every hour
 of the week (`Market.hour_extremes`: 168 pairs of numbers from Django's cache, shared by
@@ -497,6 +519,16 @@ and prices minute by minute (`pricing.index_ticks`) only the hours that do. Cold
 extremes are computed once per symbol-week by `pricing.hour_extremes`, which walks the
 log-price of every minute but prices the venues of only the few minutes per hour that
 can be that hour's lowest or highest (see `bench/pricing_bench.py` for pricing alone).
+
+The margin watch (`sandbox/engine/margin_watch.py`) uses the same shared hourly extremes:
+ML ≤ k is Σ (held − k × owed) × price ≤ 0, a sum with exact integer coefficients, and the
+interest each clock hour adds to the debt is known in advance, so one pass over the week's
+168 hours (a few integer products each) rules out every hour that cannot reach the
+margin-call, top-up or liquidation level; only hours that can are priced minute by minute,
+and a minute found is confirmed with `cross.cross_snapshot`. It scans again only when the
+holdings change (a fill, a top-up). Interest is decided once per loan and queued in
+memory; the queued charges go to the ledger as one transaction plus one prepared INSERT of
+their rows (`operations.margin.interest_post`) before any other posting and at the end.
 """
 
 
