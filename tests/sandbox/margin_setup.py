@@ -187,7 +187,8 @@ class Reference:
     """The Cross Margin wallet as plain numbers, valued minute by minute with
     ``pricing.index_price`` - the slow, obvious way - to check the engine's minutes."""
 
-    def __init__(self, account: Account):
+    def __init__(self, account: Account, *, bnb_interest: bool = False):
+        self.bnb_interest = bnb_interest
         amounts = balances_of(Account.objects.get(pk=account.pk))
         self.held = {a: held(amounts, wallet=Wallet.CROSS, asset=a) for a in ASSETS}
         self.principal = {a: amounts.get((Wallet.CROSS_DEBT, a), ZERO) for a in ASSETS}
@@ -213,17 +214,30 @@ class Reference:
             debt += holding_value(amount=self.interest[a], index_price=p)
         return assets / debt if debt else None
 
-    def charge_hour(self) -> None:
+    def charge_hour(self, minute: int | None = None) -> None:
+        """One hour on each loan: in BNB at 95 % when that is on and enough BNB is held
+        (valued at ``minute``'s index prices), else owed in full."""
         for a in ASSETS:
-            if self.principal[a] > 0:
-                self.interest[a] += quantize8(self.principal[a] * self.rates[a] / 100)
+            if self.principal[a] <= 0:
+                continue
+            if self.bnb_interest:
+                discounted = quantize8(self.principal[a] * self.rates[a] / 100 * D("0.95"))
+                in_bnb = (
+                    discounted
+                    if a == "BNB"
+                    else quantize8(discounted * self.price(a, minute) / self.price("BNB", minute))
+                )
+                if 0 < in_bnb <= self.held["BNB"]:
+                    self.held["BNB"] -= in_bnb
+                    continue
+            self.interest[a] += quantize8(self.principal[a] * self.rates[a] / 100)
 
     def first_at_or_below(self, level: Decimal, start: int, end: int) -> int | None:
         """First minute in [start, end] at which the level is ≤ ``level``, charging an
         hour of interest at each clock hour on the way (fills → interest → check)."""
         for minute in range(start, end + 1):
             if minute % 60 == 0:
-                self.charge_hour()
+                self.charge_hour(minute)
             value = self.level(minute)
             if value is not None and value <= level:
                 return minute

@@ -22,6 +22,7 @@ from sandbox.cross import cross_snapshot, threshold_price
 from sandbox.ledger import balances_of
 from sandbox.models import (
     Account,
+    InterestCharge,
     LedgerTransaction,
     Liquidation,
     Order,
@@ -440,3 +441,45 @@ def test_the_limit_rule_never_fills_an_order_a_liquidation_cancelled(sandbox_acc
     run.cancelled_orders.add(order.pk)
 
     assert rule.next_minute(run, T0 + 1) is None
+
+
+def test_cross_5x_calls_at_1_16_and_recovers_to_1_25(sandbox_account):
+    account = sandbox_account
+    set_settings(account, margin_kind="cross5x")
+    to_cross(account, "USDT", D(1000), now=NOW)
+    borrow_now(account, "USDT", D(4000), now=NOW)
+    cross_market_buy(account, BTC, D(5000), now=NOW)
+    crash(60, 600, "-15")
+    reference = Reference(account)
+    called = reference.first_at_or_below(D("1.16"), T0 + 1, T0 + 1440)
+    liquidated_at = reference.first_at_or_below(D("1.1"), called, T0 + 1440)
+
+    refresh(account, NOW + timedelta(hours=24))
+
+    first_call = notifications("margin_call")[0]
+    assert first_call.sandbox_time == pricing.datetime_of(called)
+    (liquidation,) = Liquidation.objects.all()
+    assert liquidation.trigger_minute == liquidated_at
+    assert liquidation.margin_kind == "cross5x"
+    assert D("1.25") < liquidation.margin_level_after < D("1.26")
+
+
+def test_with_bnb_paid_interest_the_watch_still_finds_the_first_minute(sandbox_account):
+    account = sandbox_account
+    spot_buy(account, "BNBUSDT", D(200), now=NOW)
+    to_cross(account, "BNB", balances_of(account)[(Wallet.SPOT, "BNB")], now=NOW)
+    set_settings(account, use_bnb_for_interest=True)
+    long_3x(account)
+    crash(60, 900, "-40")
+    reference = Reference(account, bnb_interest=True)
+    liquidated_at = reference.first_at_or_below(D("1.1"), T0 + 1, T0 + 1440)
+    assert liquidated_at is not None
+
+    refresh(account, NOW + timedelta(hours=24))
+
+    (liquidation,) = Liquidation.objects.all()
+    assert liquidation.trigger_minute == liquidated_at
+    paid = InterestCharge.objects.filter(
+        source="hourly", paid_asset="BNB", minute__lte=liquidated_at
+    )
+    assert paid.count() == (liquidated_at - T0) // 60
