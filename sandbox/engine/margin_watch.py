@@ -42,6 +42,7 @@ from notifications.services import notification_send
 from sandbox import pricing
 from sandbox.clock import Clock
 from sandbox.cross import CrossSnapshot, cross_snapshot
+from sandbox.engine.cooling_off import end_minute
 from sandbox.engine.core import HOUR, CatchUp
 from sandbox.models import (
     EngineState,
@@ -135,6 +136,12 @@ class MarginWatch:
             run.amount(Wallet.SPOT, asset) > 0 for asset in settings.auto_topup_assets
         )
 
+    @staticmethod
+    def _top_up_from(settings: SandboxSettings) -> int:
+        """The first minute auto top-up may act: after the cooling-off period, if any."""
+        until = settings.cooling_off_until
+        return end_minute(until) if until is not None else 0
+
     def _state_of(self, run: CatchUp) -> EngineState:
         if self._state is None:
             self._state, _ = EngineState.objects.get_or_create(account=run.account)
@@ -185,7 +192,8 @@ class MarginWatch:
             )
         ]
         if self._can_top_up(run, settings):
-            watches.append((kind.margin_call, after))
+            # A cooling-off period forbids transfers into margin, the automatic ones too.
+            watches.append((kind.margin_call, max(after, self._top_up_from(settings))))
         watches.append((kind.liquidation, after))
         best: int | None = None
         for level, start in watches:
@@ -311,7 +319,11 @@ class MarginWatch:
         last_call = state.last_margin_call(run.account.season)
         if level <= self._call_level(settings) and (last_call is None or minute >= last_call + DAY):
             self._margin_call(run, clock, snapshot, state)
-        if level <= kind.margin_call and self._can_top_up(run, settings):
+        if (
+            level <= kind.margin_call
+            and self._can_top_up(run, settings)
+            and minute >= self._top_up_from(settings)
+        ):
             plan = top_up_plan(
                 run.amounts,
                 prices,

@@ -483,3 +483,23 @@ def test_with_bnb_paid_interest_the_watch_still_finds_the_first_minute(sandbox_a
         source="hourly", paid_asset="BNB", minute__lte=liquidated_at
     )
     assert paid.count() == (liquidated_at - T0) // 60
+
+
+def test_no_auto_top_up_during_a_cooling_off_period(sandbox_account):
+    account = sandbox_account
+    spot_buy(account, "USDCUSDT", D(1000), now=NOW)
+    long_3x(account)
+    set_settings(
+        account,
+        auto_topup_enabled=True,
+        auto_topup_assets=["USDC"],
+        cooling_off_until=NOW + timedelta(days=1),
+    )
+    crash(60, 240, "-20")
+    called = Reference(account).first_at_or_below(D("1.3"), T0 + 1, T0 + 600)
+
+    refresh(account, NOW + timedelta(hours=8))
+
+    # The margin call is sent; the transfer into margin is not made.
+    assert notifications("margin_call")[0].sandbox_time == pricing.datetime_of(called)
+    assert not LedgerTransaction.objects.filter(kind=TransactionKind.AUTO_TOP_UP).exists()
