@@ -7,6 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from calculators.formulas import quantize8
 from sandbox.cross import cross_snapshot
@@ -150,3 +152,52 @@ def test_a_top_up_plan_reaches_the_target_in_priority_order(sandbox_account, fix
         topped[Wallet.CROSS, p.asset] = topped.get((Wallet.CROSS, p.asset), D(0)) + p.amount
     level = cross_snapshot(topped, fixed_prices, margin_kind="cross3x").margin_level
     assert D("1.5") <= level < D("1.50000001")
+
+
+amounts_st = st.decimals(min_value=D("0"), max_value=D("3"), places=3)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    btc=amounts_st,
+    eth=amounts_st,
+    usdt=st.integers(min_value=0, max_value=3000),
+    debt_usdt=st.integers(min_value=0, max_value=4000),
+    debt_eth=amounts_st,
+    debt_btc=st.decimals(min_value=D("0"), max_value=D("0.05"), places=4),
+)
+def test_any_wallet_ends_sound(
+    django_db_blocker, learner, fixed_prices, btc, eth, usdt, debt_usdt, debt_eth, debt_btc
+):
+    """Whatever the wallet: no learner balance below zero, the debt gone or the level back
+    above 1.5, and the wallet's net value down by exactly the fees (plus what the
+    insurance fund covered, which the learner no longer owes)."""
+    from django.db import transaction
+
+    from sandbox import services
+    from tests.factories import UserFactory
+
+    hold = {k: v for k, v in {"BTC": btc / 20, "ETH": eth, "USDT": D(usdt)}.items() if v}
+    owe = {k: v for k, v in {"USDT": D(debt_usdt), "ETH": debt_eth, "BTC": debt_btc}.items() if v}
+    costs = [v * fixed_prices[f"{k}USDT"] for k, v in hold.items() if k != "USDT"]
+    # A wallet the Spot account can pay for (10,000 USDT, orders of at least 10 USDT).
+    assume(owe and hold and all(c >= 20 for c in costs))
+    assume(sum(costs, D(0)) * D("1.01") + hold.get("USDT", 0) < D(9900))
+    with transaction.atomic():
+        account = services.account_sync(user=UserFactory(), now=NOW)
+        wallet(
+            account,
+            hold={k: str(v) for k, v in hold.items()},
+            owe={k: str(v) for k, v in owe.items()},
+            fixed_prices=fixed_prices,
+        )
+        before = cross_snapshot(balances_of(account), fixed_prices, margin_kind="cross3x")
+        liquidation = run_liquidation(account, fixed_prices)
+        amounts = balances_of(account)
+        after = cross_snapshot(amounts, fixed_prices, margin_kind="cross3x")
+        assert all(v >= 0 for v in amounts.values())
+        assert after.margin_level is None or after.margin_level > D("1.5")
+        assert after.equity == before.equity - liquidation.fee + liquidation.insurance_cover
+        transaction.set_rollback(True)
