@@ -17,21 +17,22 @@ shared cache: ``CatchUp.first_minute`` rules hours out with their lowest/highest
 (``Market.hour_extremes``) and prices minute by minute only the hours that reach the
 level. An account with nothing open costs no price work.
 
-Extension points (next issue: Cross Margin)
--------------------------------------------
-Write a ``Rule`` in its own module of ``sandbox/engine/`` and add it to ``RULES`` (in
-``sandbox/engine/__init__.py``), in the order rules should act within one minute. Rules
-write through ``sandbox.operations`` (trades now; loans, interest, liquidation next):
+The rules
+---------
+Each ``Rule`` lives in its own module of ``sandbox/engine/`` and is listed in ``RULES``
+(``sandbox/engine/__init__.py``) in the order rules act within one minute (SPEC §6.4);
+rules write through ``sandbox.operations``:
 
-- ``HourlyInterest``: ``next_minute`` = the next hour boundary while a loan is open
-  (``minute % 60 == 0``); ``apply`` posts one hour of interest (SPEC §6.5).
-- ``MarginWatch``: with debt, compute the first minute in the window at which the
-  margin level (hour extremes, then ``market.index_ticks``) reaches the alert /
-  margin-call / liquidation level for the *current* holdings; ``apply`` raises the
-  margin call, runs auto top-up, or liquidates at that minute's index price. Any rule
-  that changes holdings calls ``run.holdings_changed(minute)`` so such rules recompute
-  from the next minute.
-- Liquidation must come after fills and interest of the same minute.
+- ``LimitOrderFills`` (``limit_orders.py``): resting limit orders fill where the path
+  crossed them.
+- ``HourlyInterest`` (``interest.py``): one hour of interest at each ``minute % 60 == 0``
+  while a loan is open, queued on the run and posted in bulk.
+- ``MarginWatch`` (``margin_watch.py``): with debt, the first minute the margin level
+  reaches the margin-call (or alert), auto top-up or liquidation level for the current
+  holdings (hour extremes, then ``market.index_ticks``); acts at that minute's index
+  price. Any rule that changes holdings calls ``run.holdings_changed(minute)``, so it
+  recomputes from the next minute. It comes after fills and interest of the same minute.
+- ``CoolingOffEnd`` (``cooling_off.py``): the "cooling-off ended" notification, once.
 
 Every rule runs inside the caller's transaction with the account lock held.
 
