@@ -754,3 +754,27 @@ class OperationKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} {self.key}"
+
+
+class EngineState(models.Model):
+    """What the risk engine must remember between catch-ups (SPEC §6.4), one row per
+    account, created the first time the margin watch needs it.
+
+    ``last_margin_call_minute`` (of ``last_margin_call_season``): margin calls are
+    repeated every 24 hours of sandbox time while the account stays in margin call, so
+    the engine must know when it last sent one, also after the learner was away.
+    """
+
+    account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="engine_state")
+    last_margin_call_season = models.PositiveIntegerField(default=0)
+    last_margin_call_minute = models.BigIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"engine state of {self.account}"
+
+    def last_margin_call(self, season: int) -> int | None:
+        """The minute of the season's last margin call (None: none yet this season)."""
+        if self.last_margin_call_season != season:
+            return None
+        return self.last_margin_call_minute

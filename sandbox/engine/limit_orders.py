@@ -42,13 +42,17 @@ class LimitOrderFills:
         self.pending = sorted(pending, key=lambda item: (item[0], item[1]))
 
     def next_minute(self, run: CatchUp, after: int) -> int | None:
-        for minute, _, _ in self.pending:
-            if minute >= after:
+        for minute, order_id, _ in self.pending:
+            if minute >= after and order_id not in run.cancelled_orders:
                 return minute
         return None
 
     def apply(self, run: CatchUp, minute: int) -> None:
-        due = [item for item in self.pending if item[0] == minute]
+        due = [
+            item
+            for item in self.pending
+            if item[0] == minute and item[1] not in run.cancelled_orders
+        ]
         self.pending = [item for item in self.pending if item[0] != minute]
         for _, _, order in due:
             run.fills.append(

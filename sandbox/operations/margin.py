@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
+
 from calculators.formulas import divide, hourly_interest_charge, quantize8
 from calculators.instruments import BNB
 from config.formatting import format_amount
@@ -442,24 +444,78 @@ def interest_post(
         minute=clock.minute,
         sandbox_time=clock.time,
     )
-    InterestCharge.objects.bulk_create(
-        InterestCharge(
-            account=account,
-            season=account.season,
-            asset=c.asset,
-            source=c.source,
-            hour=c.hour,
-            minute=c.minute,
-            principal=c.principal,
-            hourly_rate_percent=c.hourly_rate_percent,
-            amount=c.amount,
-            paid_asset=c.paid_asset,
-            paid_amount=c.paid_in_bnb,
-            transaction=tx,
-        )
-        for c in charges
-    )
+    _insert_charges(account, charges, tx)
     return tx
+
+
+_CHARGE_COLUMNS = (
+    "account_id",
+    "season",
+    "asset",
+    "source",
+    "hour",
+    "minute",
+    "principal",
+    "hourly_rate_percent",
+    "amount",
+    "paid_asset",
+    "paid_amount",
+    "transaction_id",
+)
+
+
+def _insert_charges(account, charges: Sequence[Charge], tx: LedgerTransaction) -> None:
+    """One INSERT run for every charge's ``InterestCharge`` row (``executemany``).
+
+    A week of catch-up writes 168 rows per loan; building a model instance per row and
+    letting ``bulk_create`` prepare each value cost about 15 ms for 336 rows, a plain
+    prepared statement about 2 ms (bench/catchup.py). Rows are append-only and carry no
+    defaults or signals, so nothing is lost.
+    """
+    meta = InterestCharge._meta
+    fields = [meta.get_field(name.removesuffix("_id")) for name in _CHARGE_COLUMNS]
+    if {f.attname for f in meta.concrete_fields if not f.primary_key} != set(_CHARGE_COLUMNS):
+        raise LedgerError("InterestCharge has columns this insert does not know about.")
+    ops = connection.ops
+    # Decimals go to the driver as Decimals, as the ORM sends them (DecimalField's
+    # get_db_prep_save returns a finite Decimal unchanged on every backend we support).
+    decimal = {f.attname for f in fields if f.get_internal_type() == "DecimalField"}
+
+    def value(name: str, raw):
+        if name in decimal and not (isinstance(raw, Decimal) and raw.is_finite()):
+            raise LedgerError(f"InterestCharge.{name} must be a finite Decimal, got {raw!r}.")
+        return raw
+
+    rows = [
+        [
+            value(name, raw)
+            for name, raw in zip(
+                _CHARGE_COLUMNS,
+                (
+                    account.pk,
+                    account.season,
+                    c.asset,
+                    c.source,
+                    c.hour,
+                    c.minute,
+                    c.principal,
+                    c.hourly_rate_percent,
+                    c.amount,
+                    c.paid_asset,
+                    c.paid_in_bnb,
+                    tx.pk,
+                ),
+                strict=True,
+            )
+        ]
+        for c in charges
+    ]
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    # Table and column names come from the model; every value is a query parameter.
+    sql = f"INSERT INTO {ops.quote_name(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 __all__ = [
