@@ -456,8 +456,8 @@ def report(results: dict[str, dict], repeat: int) -> str:
         f"- {label}: {_median(d['queries']):.0f} queries per busy fast-forward, "
         f"{_median(d['idle_queries']):.0f} idle; {_median(d['fills']):.0f} of 20 orders "
         f"filled; {_median(d['interest_rows']):.0f} hourly interest charges in "
-        f"{_median(d['interest_txs']):.0f} ledger transactions (the queued charges are "
-        f"posted before each fill and at the end). CPU spent executing the fills "
+        f"{_median(d['interest_txs']):.0f} ledger transactions (queued, posted once at the "
+        f"end; only a liquidation, a top-up or an auto-repay fill posts them earlier). CPU spent executing the fills "
         f"(`operations.trades.fill_order`: ledger writes, about eleven queries each): "
         f"{_median(d['cold_fill_cpu_ms']):.1f} ms cold, "
         f"{_median(d['warm_fill_cpu_ms']):.1f} ms warm; the rest of the warm run (lock, "
@@ -528,7 +528,8 @@ margin-call, top-up or liquidation level; only hours that can are priced minute 
 and a minute found is confirmed with `cross.cross_snapshot`. It scans again only when the
 holdings change (a fill, a top-up). Interest is decided once per loan and queued in
 memory; the queued charges go to the ledger as one transaction plus one prepared INSERT of
-their rows (`operations.margin.interest_post`) before any other posting and at the end.
+their rows (`operations.margin.interest_post`) at the end of the run, or earlier only
+before a posting that depends on them (a liquidation, a top-up, an auto-repay fill).
 """
 
 

@@ -98,6 +98,8 @@ class CatchUp:
     # Margin orders): the limit-order rule must not fill them afterwards.
     cancelled_orders: set[int] = field(default_factory=set)
     _listeners: list[object] = field(default_factory=list)
+    # The in-memory effect of the queued charges, re-applied when the amounts are re-read.
+    _pending_deltas: list[tuple[str, str, Decimal]] = field(default_factory=list)
     _rates: dict[str, Decimal] | None = None
 
     @property
@@ -109,7 +111,11 @@ class CatchUp:
     @property
     def amounts(self) -> dict[tuple[str, str], Decimal]:
         if self._amounts is None:
-            self._amounts = balances_of(self.account)
+            amounts = balances_of(self.account)
+            # What is queued but not posted yet (interest) stays applied after a re-read.
+            for wallet, asset, delta in self._pending_deltas:
+                amounts[wallet, asset] = amounts.get((wallet, asset), ZERO) + delta
+            self._amounts = amounts
         return self._amounts
 
     def amount(self, wallet: str, asset: str) -> Decimal:
@@ -125,6 +131,7 @@ class CatchUp:
         self.pending.append(charge)
         for wallet, asset, delta in wallet_deltas:
             self.add_amount(wallet, asset, delta)
+        self._pending_deltas.extend(wallet_deltas)
 
     def flush(self) -> None:
         """Post the queued interest charges as one ledger transaction (one bulk insert of
@@ -132,6 +139,7 @@ class CatchUp:
         if not self.pending:
             return
         charges, self.pending = self.pending, []
+        self._pending_deltas = []
         last = charges[-1].minute
         interest_post(self.session, Clock(last, pricing.datetime_of(last)), charges=charges)
 
@@ -200,9 +208,9 @@ class CatchUp:
         """A rule posted something that changed the account's holdings at ``minute``: the
         in-memory amounts are read again (after the post) and the rules that depend on
         holdings (the margin watch) recompute from the next minute on."""
-        # A rule must flush before it posts; should one forget, the charges are still
-        # posted (after its posting) rather than lost when the amounts are re-read.
-        self.flush()
+        # Queued interest is not posted here: the re-read amounts get the queued charges
+        # applied again (``amounts``), so a fill does not cost an extra ledger write. Rules
+        # whose posting depends on posted interest flush first (see ``Rule.apply``).
         self._amounts = None
         self.version += 1
         self.holdings_version += 1

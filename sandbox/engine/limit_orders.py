@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sandbox.engine.core import CatchUp
-from sandbox.models import LOCKED_WALLET, Order, OrderSide, OrderStatus, OrderType
+from sandbox.models import LOCKED_WALLET, Order, OrderSide, OrderStatus, OrderType, SideEffect
 from sandbox.operations.trades import fill_order
 from sandbox.pricing import datetime_of
 
@@ -17,8 +17,21 @@ class LimitOrderFills:
     turns ``filled`` in the same step (and ``Fill.order`` is unique in the database).
     """
 
+    # A fill usually does not depend on queued interest, so the run keeps it queued and
+    # posts a catch-up's interest with one ledger write (see ``_needs_posted_interest``).
+    keeps_pending = True
+
     def __init__(self) -> None:
         self.pending: list[tuple[int, int, Order]] = []
+
+    @staticmethod
+    def _needs_posted_interest(run: CatchUp, orders: list[Order]) -> bool:
+        """Post the queued interest before these fills when they depend on it: an
+        auto-repay fill repays interest first, and interest paid in BNB uses the BNB a
+        fill's fee may need."""
+        return any(order.side_effect == SideEffect.AUTO_REPAY for order in orders) or any(
+            charge.paid_in_bnb for charge in run.pending
+        )
 
     def prepare(self, run: CatchUp) -> None:
         orders = Order.objects.filter(
@@ -54,6 +67,8 @@ class LimitOrderFills:
             if item[0] == minute and item[1] not in run.cancelled_orders
         ]
         self.pending = [item for item in self.pending if item[0] != minute]
+        if due and self._needs_posted_interest(run, [order for _, _, order in due]):
+            run.flush()
         for _, _, order in due:
             run.fills.append(
                 fill_order(

@@ -148,6 +148,36 @@ def test_a_week_posts_one_interest_transaction_and_one_bulk_insert(sandbox_accou
     )
 
 
+def test_fills_during_the_week_do_not_split_the_interest_posting(sandbox_account):
+    """A resting order that fills mid-week does not need the queued interest posted
+    first: the week's charges still go to the ledger as one transaction."""
+    to_cross(sandbox_account, "USDT", D(1000), now=NOW)
+    borrow_now(sandbox_account, "USDT", D(2000), now=NOW)
+    index = pricing.index_price("BTCUSDT", START)
+    services.order_place(
+        account=sandbox_account,
+        symbol="BTCUSDT",
+        side="buy",
+        order_type="limit",
+        quote_amount=D(100),
+        limit_price=(index * D("0.995")).quantize(D("0.01")),
+        idempotency_key=key(),
+        now=NOW,
+    )
+    before = LedgerTransaction.objects.filter(kind=TransactionKind.INTEREST).count()
+
+    account = fast_forward(sandbox_account, 168)
+
+    fill = LedgerTransaction.objects.get(account=account, kind=TransactionKind.TRADE)
+    assert START < fill.minute < START + 168 * 60  # the order filled during the week
+    interest = LedgerTransaction.objects.filter(kind=TransactionKind.INTEREST)
+    assert interest.count() == before + 1
+    assert interest.order_by("id").last().interest_charges.count() == 168
+    assert balances_of(account)[(Wallet.CROSS_INTEREST, "USDT")] == 169 * hourly_interest_charge(
+        principal=D(2000), hourly_rate_percent=USDT_HOURLY
+    )
+
+
 def test_a_week_of_interest_costs_a_constant_number_of_queries(
     sandbox_account, other_sandbox_account
 ):
