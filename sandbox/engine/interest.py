@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 from calculators.instruments import ASSETS, BNB, VALUE_ASSET
@@ -68,7 +67,18 @@ class HourlyInterest:
             if template is not None:
                 if template.amount <= 0:
                     continue
-                charge = replace(template, hour=minute // HOUR, minute=minute)
+                # The same charge for another hour (built directly: ``dataclasses.replace``
+                # was a visible part of a week's catch-up).
+                charge = Charge(
+                    template.asset,
+                    template.source,
+                    minute // HOUR,
+                    minute,
+                    template.principal,
+                    template.hourly_rate_percent,
+                    template.amount,
+                    template.paid_in_bnb,
+                )
                 run.charge(charge, wallet_deltas=[(Wallet.CROSS_INTEREST, asset, charge.amount)])
                 continue
             charge = interest_charge(

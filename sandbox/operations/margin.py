@@ -479,35 +479,26 @@ def _insert_charges(account, charges: Sequence[Charge], tx: LedgerTransaction) -
     ops = connection.ops
     # Decimals go to the driver as Decimals, as the ORM sends them (DecimalField's
     # get_db_prep_save returns a finite Decimal unchanged on every backend we support).
-    decimal = {f.attname for f in fields if f.get_internal_type() == "DecimalField"}
-
-    def value(name: str, raw):
-        if name in decimal and not (isinstance(raw, Decimal) and raw.is_finite()):
-            raise LedgerError(f"InterestCharge.{name} must be a finite Decimal, got {raw!r}.")
-        return raw
-
+    for c in charges:
+        for name in ("principal", "hourly_rate_percent", "amount", "paid_in_bnb"):
+            raw = getattr(c, name)
+            if not (isinstance(raw, Decimal) and raw.is_finite()):
+                raise LedgerError(f"InterestCharge.{name} must be a finite Decimal, got {raw!r}.")
     rows = [
-        [
-            value(name, raw)
-            for name, raw in zip(
-                _CHARGE_COLUMNS,
-                (
-                    account.pk,
-                    account.season,
-                    c.asset,
-                    c.source,
-                    c.hour,
-                    c.minute,
-                    c.principal,
-                    c.hourly_rate_percent,
-                    c.amount,
-                    c.paid_asset,
-                    c.paid_in_bnb,
-                    tx.pk,
-                ),
-                strict=True,
-            )
-        ]
+        (
+            account.pk,
+            account.season,
+            c.asset,
+            c.source,
+            c.hour,
+            c.minute,
+            c.principal,
+            c.hourly_rate_percent,
+            c.amount,
+            c.paid_asset,
+            c.paid_in_bnb,
+            tx.pk,
+        )
         for c in charges
     ]
     columns = ", ".join(ops.quote_name(f.column) for f in fields)
