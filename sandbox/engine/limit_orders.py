@@ -80,7 +80,11 @@ class LimitOrderFills:
                     # Every trading wallet's resting orders (Spot, Cross Margin) pay from
                     # what they reserved in its locked twin.
                     from_wallet=LOCKED_WALLET[order.wallet],
+                    # The run's amounts are the ledger's (plus queued interest, which a
+                    # fill's fee and average entry do not read; see above).
+                    balances=run.amounts,
                 )
             )
-        if due:
+            # Re-read after each fill, so a second order filling at the same minute sees
+            # what the first one changed.
             run.holdings_changed(minute)

@@ -13,6 +13,7 @@ from it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -198,8 +199,12 @@ def fill_order(
     minute: int,
     sandbox_time: datetime,
     from_wallet: str,
+    balances: Mapping[tuple[str, str], Decimal] | None = None,
 ) -> Fill:
     """Execute the whole of ``order`` at ``price`` against the market account.
+
+    ``balances``: the account's current amounts when the caller already holds them (the
+    engine keeps them in memory), saving a query; read from the ledger otherwise.
 
     The learner pays from ``from_wallet`` - the order's wallet for an immediate fill, its
     locked twin for a resting limit order whose funds were reserved - and receives into
@@ -245,7 +250,8 @@ def fill_order(
         amount=plan.receive_amount,
     )
 
-    balances = balances_of(account)
+    if balances is None:
+        balances = balances_of(account)
     bnb_price = session.market.asset_price(Asset.BNB, minute)
     fee = choose_fee(
         plan=plan,
