@@ -108,7 +108,8 @@ def _topup_choice(n: int) -> StrictChoiceField:
 
 class MarginSettingsForm(IdempotentForm):
     """Every Cross Margin setting of SPEC §6.1 in one form (the view sends the service
-    only what changed, so an untouched margin kind is never "switched" with debt)."""
+    only what changed, so an untouched margin kind is never "switched" with debt). "Use
+    BNB for fees" is a Spot setting too: it keeps its own form (``FeeSettingsForm``)."""
 
     margin_kind = StrictChoiceField(
         label=_("Cross Margin kind"),
@@ -148,10 +149,6 @@ class MarginSettingsForm(IdempotentForm):
             "value, when it holds enough BNB."
         ),
     )
-    use_bnb_for_fees = StrictBooleanField(
-        label=_("Use BNB for fees"),
-        help_text=_("Pay trading fees in BNB at a discount whenever you hold enough BNB."),
-    )
 
     def topup_assets(self) -> list[str]:
         """The chosen assets in priority order, blanks skipped (duplicates are left for the
@@ -168,7 +165,6 @@ class MarginSettingsForm(IdempotentForm):
             "auto_topup_assets": self.topup_assets(),
             "auto_topup_target": data["auto_topup_target"],
             "use_bnb_for_interest": data["use_bnb_for_interest"],
-            "use_bnb_for_fees": data["use_bnb_for_fees"],
         }
         return {name: value for name, value in wanted.items() if getattr(settings, name) != value}
 
@@ -181,7 +177,6 @@ class MarginSettingsForm(IdempotentForm):
             "auto_topup_enabled": settings.auto_topup_enabled,
             "auto_topup_target": settings.auto_topup_target,
             "use_bnb_for_interest": settings.use_bnb_for_interest,
-            "use_bnb_for_fees": settings.use_bnb_for_fees,
         }
         for name, asset in zip(TOPUP_FIELDS, assets, strict=False):
             initial[name] = asset

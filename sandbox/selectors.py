@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -47,6 +47,7 @@ from sandbox.ledger import balances_of, insufficient_message
 from sandbox.market import Market, load_market
 from sandbox.models import (
     ASSET_SYMBOL,
+    DEBT_WALLETS,
     SYMBOL_ASSETS,
     Account,
     Asset,
@@ -89,6 +90,8 @@ class AccountOverview:
     open_orders: list[Order]
     index_prices: dict[str, Decimal]
     average_entry: dict[str, Decimal | None]
+    # Every (wallet, asset) amount the balances were read from (debt wallets included).
+    amounts: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
 
 
 def account_overview(*, account: Account, now: datetime | None = None) -> AccountOverview:
@@ -118,6 +121,7 @@ def account_overview(*, account: Account, now: datetime | None = None) -> Accoun
         open_orders=open_orders,
         index_prices=prices,
         average_entry=average_entries(account, amounts),
+        amounts=amounts,
     )
 
 
@@ -871,13 +875,17 @@ def margin_overview(*, account: Account, now: datetime | None = None) -> MarginO
     )
 
 
-def cross_summary(*, account: Account, overview: AccountOverview) -> CrossSnapshot | None:
-    """The dashboard's Cross Margin summary (margin level, state), from the overview's
-    balances and prices plus the settings row; None when the wallet is empty."""
-    amounts = balances_of(account)
-    settings = settings_of(account)
-    snapshot = cross_snapshot(amounts, overview.index_prices, margin_kind=settings.margin_kind)
-    return None if snapshot.is_empty else snapshot
+def cross_summary(*, overview: AccountOverview) -> CrossSnapshot | None:
+    """The dashboard's Cross Margin summary (margin level, state) from the overview's
+    amounts and prices; None when the Cross Margin wallet is empty. No query of its own
+    beyond the settings row (which the dashboard has already read for its fee setting)."""
+    cross_wallets = (Wallet.CROSS, Wallet.CROSS_LOCKED, *DEBT_WALLETS)
+    if not any(
+        amount for (wallet, _a), amount in overview.amounts.items() if wallet in cross_wallets
+    ):
+        return None
+    settings = settings_of(overview.account)
+    return cross_snapshot(overview.amounts, overview.index_prices, margin_kind=settings.margin_kind)
 
 
 # ---------------------------------------------------------------------------------------
