@@ -30,7 +30,11 @@ def activate(user):
     return margin_activation_record(user=user, attempt_id=1, statement_version="v", now=VIEW_NOW)
 
 
-def prepare(account, *, cross_usdt=D(1000), borrow_btc=D("0.02")):
+CROSS_USDT = D(1000)
+BORROW_BTC = D("0.02")
+
+
+def prepare(account, *, cross_usdt=CROSS_USDT, borrow_btc=BORROW_BTC):
     """1,000 USDT moved into Cross Margin and 0.02 BTC borrowed (held, not sold): at
     BTC 50,000 the wallet holds 2,000 USDT of assets against 1,000 USDT of debt."""
     with transaction.atomic(), locked_operation(account, operation="test", key=None) as op:
@@ -47,12 +51,12 @@ def prepare(account, *, cross_usdt=D(1000), borrow_btc=D("0.02")):
     return account
 
 
-def add_interest(account, *, asset="BTC", principal=D("0.02"), yearly=D(1)):
+def add_interest(account, *, asset="BTC", principal=BORROW_BTC, yearly=1):
     with transaction.atomic(), locked_operation(account, operation="test", key=None) as op:
         charge = interest_charge(
             asset=asset,
             principal=principal,
-            hourly_rate_percent=hourly_rate_from_yearly(yearly_percent=yearly),
+            hourly_rate_percent=hourly_rate_from_yearly(yearly_percent=D(yearly)),
             minute=op.clock.minute,
             source="hourly",
             use_bnb=False,
