@@ -14,41 +14,16 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from accounts.services import margin_activation_record
 from calculators.formulas import hourly_rate_from_yearly
-from sandbox.models import Balance, LedgerTransaction, Wallet
-from sandbox.operations.margin import borrow, interest_charge, interest_post, transfer
+from sandbox.models import Balance, LedgerTransaction
+from sandbox.operations.margin import interest_charge, interest_post
 from sandbox.services.base import locked_operation
 from tests.sandbox.factories import VIEW_NOW
+from tests.sandbox.margin_helpers import BORROW_BTC, activate, prepare
 
 D = Decimal
 MARGIN = "/sandbox/margin/"
 pytestmark = pytest.mark.usefixtures("frozen_clock", "fixed_prices")
-
-
-def activate(user):
-    return margin_activation_record(user=user, attempt_id=1, statement_version="v", now=VIEW_NOW)
-
-
-CROSS_USDT = D(1000)
-BORROW_BTC = D("0.02")
-
-
-def prepare(account, *, cross_usdt=CROSS_USDT, borrow_btc=BORROW_BTC):
-    """1,000 USDT moved into Cross Margin and 0.02 BTC borrowed (held, not sold): at
-    BTC 50,000 the wallet holds 2,000 USDT of assets against 1,000 USDT of debt."""
-    with transaction.atomic(), locked_operation(account, operation="test", key=None) as op:
-        transfer(
-            op.session,
-            op.clock,
-            asset="USDT",
-            amount=cross_usdt,
-            source_wallet=Wallet.SPOT,
-            target_wallet=Wallet.CROSS,
-        )
-        if borrow_btc:
-            borrow(op.session, op.clock, asset="BTC", amount=borrow_btc)
-    return account
 
 
 def add_interest(account, *, asset="BTC", principal=BORROW_BTC, yearly=1):
