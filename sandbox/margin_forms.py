@@ -128,10 +128,8 @@ class MarginSettingsForm(IdempotentForm):
     auto_topup_enabled = StrictBooleanField(
         label=_("Auto top-up"),
         help_text=_(
-            "At a margin call, move assets from your Spot wallet into Cross Margin until the "
-            "margin level reaches the target. The trade-off: it keeps the position open, so "
-            "if the price keeps falling you can lose the topped-up assets too — a bigger loss "
-            "than the liquidation it delays."
+            "At a margin call, move assets from your Spot wallet into Cross Margin, in the "
+            "order chosen below, until the margin level reaches the target."
         ),
     )
     auto_topup_asset_1 = _topup_choice(1)

@@ -35,7 +35,9 @@ def test_it_shows_the_report_numbers(learner_client, liquidation):
     assert text_of(response, "total-fee") == "20.00 USDT"
     assert text_of(response, "insurance-cover") == "0.00 USDT"
     assert text_of(response, "kept") == "78.77 USDT"
-    assert text_of(response, "sale") == "Sold BTCUSDT 0.02857142 35,000.00 1,000.00 20.00"
+    assert text_of(response, "sale") == (
+        "Sold BTCUSDT at 35,000.00 USDT 0.02857142 35,000.00 1,000.00 20.00"
+    )
     assert text_of(response, "sales-fee-total") == "20.00"
 
 
