@@ -27,9 +27,7 @@ def margin_learner(page, base_url, username: str) -> Account:
 
     sign_up(page, base_url, username)
     user = get_user_model().objects.get(username=username)
-    margin_activation_record(
-        user=user, attempt_id=1, statement_version="v", now=timezone.now()
-    )
+    margin_activation_record(user=user, attempt_id=1, statement_version="v", now=timezone.now())
     account = services.account_sync(user=user)
     return prepare(account)
 
