@@ -4,6 +4,12 @@
 Like ``sandbox.forms``, every form that changes something carries a one-time
 ``idempotency_key``. Which amounts are allowed (max borrow, minimum 10 USDT, what a §6.6
 state permits, cooling-off) is the services' rule: the page shows their message as is.
+
+Stand-in until the services branch is merged: its ``sandbox.forms`` has the same classes
+with the same names and fields (``MarginTransferForm``, ``BorrowForm``, ``RepayForm``,
+``MarginOrderForm``, ``MarginOrderPreviewForm``, ``MarginSettingsForm`` with
+``changes()``/``initial_from()``, ``CoolingOffForm``, ``TOPUP_ASSET_FIELDS``); after the
+merge this module goes and ``sandbox.margin_views`` imports them from ``sandbox.forms``.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from calculators.fields import StrictBooleanField, StrictChoiceField, StrictDecimalField
 from calculators.formulas import MARGIN_KINDS
 from calculators.instruments import ASSETS
-from sandbox.forms import AmountField, IdempotentForm, OrderForm
+from sandbox.forms import AmountField, FeeSettingsForm, IdempotentForm, OrderForm
 from sandbox.models import MAX_TOPUP_ASSETS, SPOT_ASSETS
 
 ASSET_CHOICES = [(asset, asset) for asset in ASSETS]
@@ -39,10 +45,10 @@ COOLING_OFF_CHOICES = [
     (7, _("1 week")),
 ]
 # The auto top-up assets are three ordered choice fields; the service takes one list.
-TOPUP_FIELDS = tuple(f"auto_topup_asset_{n}" for n in range(1, MAX_TOPUP_ASSETS + 1))
+TOPUP_ASSET_FIELDS = tuple(f"auto_topup_asset_{n}" for n in range(1, MAX_TOPUP_ASSETS + 1))
 
 
-class TransferForm(IdempotentForm):
+class MarginTransferForm(IdempotentForm):
     direction = StrictChoiceField(label=_("Direction"), choices=DIRECTION_CHOICES)
     asset = StrictChoiceField(label=_("Asset"), choices=ASSET_CHOICES)
     amount = AmountField(label=_("Amount"))
@@ -55,18 +61,12 @@ class BorrowForm(IdempotentForm):
 
 class RepayForm(IdempotentForm):
     asset = StrictChoiceField(label=_("Asset to repay"), choices=ASSET_CHOICES)
+    # Empty = everything owed in the asset (the service repays as far as the wallet allows).
     amount = AmountField(
         label=_("Amount to repay"),
         required=False,
         help_text=_("Interest is repaid first, then the loan. Empty: repay everything owed."),
     )
-    # The "Repay all" button sends repay_all=1; the amount is then ignored.
-    repay_all = StrictBooleanField(label=_("Repay everything owed in this asset"))
-
-    def repay_amount(self):
-        """None means "everything owed" (the service repays as far as the wallet allows)."""
-        data = self.cleaned_data
-        return None if data.get("repay_all") else data.get("amount")
 
 
 class MarginOrderForm(OrderForm):
@@ -88,9 +88,6 @@ class MarginOrderForm(OrderForm):
         "side_effect",
     ]
 
-    def side_effect_value(self) -> str:
-        return self.cleaned_data.get("side_effect") or SIDE_EFFECT_NONE
-
 
 class MarginOrderPreviewForm(MarginOrderForm):
     """The same fields without the key: a preview changes nothing."""
@@ -107,10 +104,11 @@ def _topup_choice(n: int) -> StrictChoiceField:
 
 
 class MarginSettingsForm(IdempotentForm):
-    """Every Cross Margin setting of SPEC §6.1 in one form (the view sends the service
-    only what changed, so an untouched margin kind is never "switched" with debt). "Use
-    BNB for fees" is a Spot setting too: it keeps its own form (``FeeSettingsForm``)."""
+    """Every setting of SPEC §6.1 but the cooling-off period (its own form), "use BNB for
+    fees" included: a margin learner's settings page has this one form instead of the
+    fee form. The view sends the service only what changed."""
 
+    use_bnb_for_fees = FeeSettingsForm.base_fields["use_bnb_for_fees"]
     margin_kind = StrictChoiceField(
         label=_("Cross Margin kind"),
         choices=MARGIN_KIND_CHOICES,
@@ -151,12 +149,15 @@ class MarginSettingsForm(IdempotentForm):
     def topup_assets(self) -> list[str]:
         """The chosen assets in priority order, blanks skipped (duplicates are left for the
         service to refuse with its message)."""
-        return [self.cleaned_data[name] for name in TOPUP_FIELDS if self.cleaned_data.get(name)]
+        return [
+            self.cleaned_data[name] for name in TOPUP_ASSET_FIELDS if self.cleaned_data.get(name)
+        ]
 
-    def changes(self, settings) -> dict:
-        """The settings that differ from ``settings``, as the service's keyword arguments."""
+    def changes(self) -> dict:
+        """The cleaned data as ``services.settings_update`` takes it."""
         data = self.cleaned_data
-        wanted = {
+        return {
+            "use_bnb_for_fees": data["use_bnb_for_fees"],
             "margin_kind": data["margin_kind"],
             "margin_call_alert_level": data.get("margin_call_alert_level"),
             "auto_topup_enabled": data["auto_topup_enabled"],
@@ -164,7 +165,6 @@ class MarginSettingsForm(IdempotentForm):
             "auto_topup_target": data["auto_topup_target"],
             "use_bnb_for_interest": data["use_bnb_for_interest"],
         }
-        return {name: value for name, value in wanted.items() if getattr(settings, name) != value}
 
     @classmethod
     def initial_from(cls, settings) -> dict:
@@ -175,15 +175,11 @@ class MarginSettingsForm(IdempotentForm):
             "auto_topup_enabled": settings.auto_topup_enabled,
             "auto_topup_target": settings.auto_topup_target,
             "use_bnb_for_interest": settings.use_bnb_for_interest,
+            "use_bnb_for_fees": settings.use_bnb_for_fees,
         }
-        for name, asset in zip(TOPUP_FIELDS, assets, strict=False):
+        for name, asset in zip(TOPUP_ASSET_FIELDS, assets, strict=False):
             initial[name] = asset
         return initial
-
-
-# A service's ``InvalidSettings.field`` names a setting; the page shows its message next to
-# the form field that edits it.
-SETTING_FIELDS = {"auto_topup_assets": TOPUP_FIELDS[0]}
 
 
 class CoolingOffForm(IdempotentForm):

@@ -36,17 +36,17 @@ from config.formatting import DISPLAY_PLACES, format_amount, format_decimal
 from sandbox import charts, selectors, services
 from sandbox.errors import SandboxError
 from sandbox.forms import MIN_ORDER_TEXT, OrderKindForm, SymbolForm
+
+# After the merge: from sandbox.forms (the services branch has these same forms).
 from sandbox.margin_forms import (
-    DIRECTION_IN,
-    SETTING_FIELDS,
-    SIDE_EFFECT_NONE,
+    TOPUP_ASSET_FIELDS,
     BorrowForm,
     CoolingOffForm,
     MarginOrderForm,
     MarginOrderPreviewForm,
     MarginSettingsForm,
+    MarginTransferForm,
     RepayForm,
-    TransferForm,
 )
 from sandbox.models import Wallet
 from sandbox.operations.trades import BNB_FEE_PERCENT, FEE_PERCENT
@@ -54,6 +54,11 @@ from sandbox.operations.trades import BNB_FEE_PERCENT, FEE_PERCENT
 INVALID = 422
 MARGIN_WALLET = Wallet.CROSS
 DEFAULT_SYMBOL = "BTCUSDT"
+DIRECTION_IN = "in"
+SIDE_EFFECT_NONE = "none"
+# A service's ``InvalidSettings.field`` names a setting; the page shows its message next to
+# the form field that edits it (the three asset fields share ``auto_topup_assets``).
+SETTING_FIELDS = {"auto_topup_assets": TOPUP_ASSET_FIELDS[0]}
 
 
 def _plain(value: Decimal) -> str:
@@ -264,7 +269,8 @@ def _margin_context(account, *, forms: dict | None = None, order_params=None, pr
             }
             for view in overview.assets
         ],
-        "transfer_form": forms.get("transfer") or TransferForm(initial={"direction": DIRECTION_IN}),
+        "transfer_form": forms.get("transfer")
+        or MarginTransferForm(initial={"direction": DIRECTION_IN}),
         "borrow_form": forms.get("borrow") or BorrowForm(),
         "repay_form": forms.get("repay") or RepayForm(),
         "order_form": order_form,
@@ -277,7 +283,8 @@ def _margin_context(account, *, forms: dict | None = None, order_params=None, pr
         "bnb_fee_percent": BNB_FEE_PERCENT,
         "value_asset": VALUE_ASSET,
         "repay_rows": [
-            {"view": view, "form": RepayForm(initial={"asset": view.row.asset})}
+            # Two forms per loan, each with its own key: an amount, and "repay all".
+            {"view": view, "form": RepayForm(), "all_form": RepayForm()}
             for view in overview.assets
             if view.row.owed
         ],
@@ -337,7 +344,7 @@ def _call(service_name: str, **kwargs):
 @require_POST
 def margin_transfer(request):
     account = services.account_sync(user=request.user)
-    form = TransferForm(request.POST)
+    form = MarginTransferForm(request.POST)
     if not form.is_valid():
         return _refused(request, account, name="transfer", form=form)
     data = form.cleaned_data
@@ -401,7 +408,7 @@ def margin_repay(request):
     if not form.is_valid():
         return _refused(request, account, name="repay", form=form)
     data = form.cleaned_data
-    amount = form.repay_amount()
+    amount = data.get("amount")  # None: everything owed in the asset
     before = selectors.margin_overview(account=account).snapshot.asset(data["asset"]).owed
     try:
         _call(
@@ -452,7 +459,7 @@ def margin_order_place(request):
             quote_amount=data["quote_amount"],
             limit_price=data["limit_price"],
             wallet=MARGIN_WALLET,
-            side_effect=form.side_effect_value(),
+            side_effect=data.get("side_effect") or SIDE_EFFECT_NONE,
             idempotency_key=str(data["idempotency_key"]),
         )
     except (SandboxError, MarginLocked) as error:
@@ -522,7 +529,11 @@ def margin_settings_update(request):
     form = MarginSettingsForm(request.POST)
     if form.is_valid():
         settings = selectors.settings_of(account)
-        changes = form.changes(settings)
+        changes = {
+            name: value
+            for name, value in form.changes().items()
+            if getattr(settings, name) != value
+        }
         if not changes:
             messages.info(request, _("Nothing changed: these are already your settings."))
             return redirect("sandbox:settings")

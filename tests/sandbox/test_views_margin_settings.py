@@ -18,6 +18,7 @@ COOLING_OFF = "/sandbox/settings/cooling-off/"
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 DEFAULTS = {
+    "use_bnb_for_fees": "",
     "margin_kind": "cross3x",
     "margin_call_alert_level": "",
     "auto_topup_target": "1.5",
@@ -41,7 +42,11 @@ def field_error(html: str, field: str) -> str:
 
 def test_it_shows_every_margin_setting_with_a_label(margin_client):
     html = margin_client.get(SETTINGS).content.decode()
+    # One form holds every setting, the fee setting included (once on the page).
+    assert html.count('id="id_use_bnb_for_fees"') == 1
+    assert 'id="fees-heading"' not in html
     for field in [
+        "use_bnb_for_fees",
         "margin_kind",
         "margin_call_alert_level",
         "use_bnb_for_interest",
