@@ -12,7 +12,7 @@ from accounts.services import margin_activation_record
 from sandbox import services
 from sandbox.models import Account
 from tests.e2e.conftest import axe_violations, sign_up
-from tests.sandbox.margin_helpers import liquidate, prepare
+from tests.sandbox.margin_page_helpers import liquidate, prepare
 
 PAGES = (
     ("/sandbox/margin/", "margin"),

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.sandbox.margin_helpers import activate, liquidate, prepare
+from tests.sandbox.margin_page_helpers import activate, liquidate, prepare
 from tests.sandbox.test_views_margin import text_of
 
 FUND = "/insurance-fund/"

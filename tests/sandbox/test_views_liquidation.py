@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from tests.sandbox.margin_helpers import activate, liquidate, prepare
+from tests.sandbox.margin_page_helpers import activate, liquidate, prepare
 from tests.sandbox.test_views_margin import text_of
 
 pytestmark = pytest.mark.usefixtures("frozen_clock", "fixed_prices")

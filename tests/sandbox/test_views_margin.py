@@ -19,7 +19,7 @@ from sandbox.models import Balance, LedgerTransaction
 from sandbox.operations.margin import interest_charge, interest_post
 from sandbox.services.base import locked_operation
 from tests.sandbox.factories import VIEW_NOW
-from tests.sandbox.margin_helpers import BORROW_BTC, activate, prepare
+from tests.sandbox.margin_page_helpers import BORROW_BTC, activate, prepare
 
 D = Decimal
 MARGIN = "/sandbox/margin/"

@@ -18,7 +18,7 @@ from sandbox.ledger import balances_of
 from sandbox.models import Account, SettingsChange, Wallet
 from sandbox.selectors import settings_of
 from tests.sandbox.factories import key
-from tests.sandbox.margin_helpers import activate
+from tests.sandbox.margin_page_helpers import activate
 
 D = Decimal
 MARGIN = "/sandbox/margin/"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from sandbox import selectors, services
 from sandbox.errors import SandboxError
-from tests.sandbox.margin_helpers import activate, prepare
+from tests.sandbox.margin_page_helpers import activate, prepare
 
 pytestmark = pytest.mark.usefixtures("frozen_clock", "fixed_prices")
 

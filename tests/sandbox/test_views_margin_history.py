@@ -14,7 +14,7 @@ from calculators.formulas import hourly_rate_from_yearly
 from sandbox.models import SettingsChange
 from sandbox.operations.margin import interest_charge, interest_post, repay
 from sandbox.services.base import locked_operation
-from tests.sandbox.margin_helpers import activate, liquidate, prepare
+from tests.sandbox.margin_page_helpers import activate, liquidate, prepare
 
 D = Decimal
 HISTORY = "/sandbox/history/"

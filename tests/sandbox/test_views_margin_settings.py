@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from sandbox.models import SettingsChange
 from tests.sandbox.factories import key
-from tests.sandbox.margin_helpers import activate
+from tests.sandbox.margin_page_helpers import activate
 
 SETTINGS = "/sandbox/settings/"
 MARGIN_SETTINGS = "/sandbox/settings/margin/"
