@@ -338,15 +338,15 @@ def margin_level_path_chart(
 
 def insurance_fund_chart(days, *, chart_id: str = "insurance-fund") -> RenderedChart | None:
     """The fund's balance at the end of each day with liquidations, and the running totals
-    of what came in (fees) and went out (deficits covered), against days since the first.
-    None before the first liquidation."""
+    of what came in (fees) and went out (deficits covered), against days before the last
+    such day. None before the first liquidation."""
     if not days:
         return None
-    first = days[0].day
+    first, last = days[0].day, days[-1].day
     balance, inflow, outflow = [], [], []
     total_in = total_out = Decimal(0)
     for day in days:
-        x = Decimal((day.day - first).days)
+        x = Decimal((day.day - last).days)
         total_in += day.inflow
         total_out += day.outflow
         balance.append((x, day.balance))
@@ -354,7 +354,7 @@ def insurance_fund_chart(days, *, chart_id: str = "insurance-fund") -> RenderedC
         outflow.append((x, total_out))
     if len(days) == 1:
         # One day is one point: start the lines the day before, at what it held then.
-        before = Decimal(-1)
+        before = Decimal(-1)  # the day before the only day
         balance.insert(0, (before, days[0].balance - days[0].inflow + days[0].outflow))
         inflow.insert(0, (before, Decimal(0)))
         outflow.insert(0, (before, Decimal(0)))
@@ -370,7 +370,7 @@ def insurance_fund_chart(days, *, chart_id: str = "insurance-fund") -> RenderedC
             "outflow": format_money(total_out),
             "balance": format_money(days[-1].balance),
         },
-        x_label=_("Days since %(first)s") % {"first": first.isoformat()},
+        x_label=_("Days before %(last)s (real dates)") % {"last": last.isoformat()},
         y_label="",
         series=[
             Series(label=_("Balance (USDT)"), points=balance, color=BLUE),
