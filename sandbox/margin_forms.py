@@ -183,9 +183,7 @@ class MarginSettingsForm(IdempotentForm):
 
 
 class CoolingOffForm(IdempotentForm):
-    days = forms.TypedChoiceField(
-        label=_("Length"), choices=COOLING_OFF_CHOICES, coerce=int, widget=forms.RadioSelect
-    )
+    days = forms.TypedChoiceField(label=_("Length"), choices=COOLING_OFF_CHOICES, coerce=int)
     confirm = forms.BooleanField(
         label=_(
             "I understand that a cooling-off period cannot be cancelled or shortened once "

@@ -62,7 +62,7 @@ def test_a_learner_borrows_is_topped_up_and_reads_the_liquidation_report(
     # Auto top-up on, from the Spot wallet's USDT.
     page.goto(base_url + "/sandbox/settings/")
     page.get_by_role("checkbox", name="Auto top-up").check()
-    page.get_by_label("Top-up asset 1").select_option("USDT")
+    page.locator("select[name=auto_topup_asset_1]").select_option("USDT")
     page.get_by_role("button", name="Save Cross Margin settings").click()
     expect(page.get_by_text("Your Cross Margin settings are saved.")).to_be_visible()
 
@@ -79,7 +79,7 @@ def test_a_learner_borrows_is_topped_up_and_reads_the_liquidation_report(
     # and the margin level after, then the order borrows exactly that.
     form = page.locator("#margin-order")
     form.get_by_label("Or amount in USDT").fill("2500")
-    form.get_by_label("Borrow or repay with the order").select_option("auto_borrow")
+    form.locator("select[name=side_effect]").select_option("auto_borrow")
     expect(page.get_by_test_id("auto-borrow")).to_contain_text("1,500.00 USDT")
     expect(page.get_by_test_id("ml-after")).not_to_have_text("∞")
     screenshot("margin-journey-preview-1280")

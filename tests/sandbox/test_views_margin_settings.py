@@ -46,6 +46,7 @@ def test_it_shows_every_margin_setting_with_a_label(margin_client):
     assert html.count('id="id_use_bnb_for_fees"') == 1
     assert 'id="fees-heading"' not in html
     for field in [
+        "days",
         "use_bnb_for_fees",
         "margin_kind",
         "margin_call_alert_level",
@@ -93,7 +94,7 @@ def test_it_shows_a_form_error_next_to_its_field(margin_client, field, value, me
 def test_it_refuses_a_cooling_off_without_the_confirmation(margin_client, account):
     response = margin_client.post(COOLING_OFF, {"days": "7", "idempotency_key": key()})
     assert response.status_code == 422
-    assert "it cannot be cancelled" in field_error(response.content.decode(), "confirm")
+    assert "Tick the box to confirm" in field_error(response.content.decode(), "confirm")
     assert not SettingsChange.objects.exists()
 
 
