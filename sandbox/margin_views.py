@@ -59,6 +59,10 @@ SIDE_EFFECT_NONE = "none"
 # A service's ``InvalidSettings.field`` names a setting; the page shows its message next to
 # the form field that edits it (the three asset fields share ``auto_topup_assets``).
 SETTING_FIELDS = {"auto_topup_assets": TOPUP_ASSET_FIELDS[0]}
+# The transfer and borrow forms share field names (asset, amount) on one page: each gets
+# its own element ids, so every label points at its own field.
+TRANSFER_IDS = "transfer_%s"
+BORROW_IDS = "borrow_%s"
 
 
 def _plain(value: Decimal) -> str:
@@ -270,8 +274,8 @@ def _margin_context(account, *, forms: dict | None = None, order_params=None, pr
             for view in overview.assets
         ],
         "transfer_form": forms.get("transfer")
-        or MarginTransferForm(initial={"direction": DIRECTION_IN}),
-        "borrow_form": forms.get("borrow") or BorrowForm(),
+        or MarginTransferForm(initial={"direction": DIRECTION_IN}, auto_id=TRANSFER_IDS),
+        "borrow_form": forms.get("borrow") or BorrowForm(auto_id=BORROW_IDS),
         "repay_form": forms.get("repay") or RepayForm(),
         "order_form": order_form,
         "order_side": typed["side"],
@@ -344,7 +348,7 @@ def _call(service_name: str, **kwargs):
 @require_POST
 def margin_transfer(request):
     account = services.account_sync(user=request.user)
-    form = MarginTransferForm(request.POST)
+    form = MarginTransferForm(request.POST, auto_id=TRANSFER_IDS)
     if not form.is_valid():
         return _refused(request, account, name="transfer", form=form)
     data = form.cleaned_data
@@ -375,7 +379,7 @@ def margin_transfer(request):
 @require_POST
 def margin_borrow(request):
     account = services.account_sync(user=request.user)
-    form = BorrowForm(request.POST)
+    form = BorrowForm(request.POST, auto_id=BORROW_IDS)
     if not form.is_valid():
         return _refused(request, account, name="borrow", form=form)
     data = form.cleaned_data
