@@ -69,9 +69,9 @@ def test_a_learner_borrows_is_topped_up_and_reads_the_liquidation_report(
     # 1,000 USDT into Cross Margin.
     page.get_by_role("link", name="Cross Margin", exact=True).first.click()
     expect(page.get_by_test_id("margin-level")).to_have_text("∞")
-    page.get_by_label("Direction").select_option("in")
-    page.get_by_label("Asset", exact=True).select_option("USDT")
-    page.get_by_label("Amount", exact=True).fill("1,000")
+    page.locator("#transfer_direction").select_option("in")
+    page.locator("#transfer_asset").select_option("USDT")
+    page.locator("#transfer_amount").fill("1,000")
     page.get_by_role("button", name="Transfer", exact=True).click()
     expect(page.get_by_text("Moved 1,000.00 USDT from Spot to Cross Margin.")).to_be_visible()
 
