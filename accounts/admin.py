@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from accounts.models import MarginActivation
+from accounts.models import LearnerPreferences, MarginActivation
 
 
 @admin.register(MarginActivation)
@@ -18,3 +18,14 @@ class MarginActivationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request, obj=None) -> bool:
         # An activation exists only because a learner passed the quiz.
         return False
+
+
+@admin.register(LearnerPreferences)
+class LearnerPreferencesAdmin(admin.ModelAdmin):
+    """Staff can see (and correct) the language a learner's pages and e-mails use."""
+
+    list_display = ("user", "language", "updated_at")
+    list_filter = ("language",)
+    search_fields = ("user__username", "user__email")
+    list_select_related = ("user",)
+    readonly_fields = ("user", "updated_at")

@@ -32,3 +32,27 @@ class MarginActivation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.activated_at:%Y-%m-%d %H:%M} UTC"
+
+
+class LearnerPreferences(models.Model):
+    """What a learner chose for how the site speaks to them, kept across devices.
+
+    Written when a signed-in learner uses the language switcher; read once at log-in
+    (``accounts.signals``) into the session, so pages never pay a query for it.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="preferences",
+        verbose_name=_("learner"),
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("learner preferences")
+        verbose_name_plural = _("learner preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.language}"

@@ -17,9 +17,13 @@ from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views import i18n as i18n_views
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django.views.i18n import LANGUAGE_QUERY_PARAMETER
 
 from accounts.forms import SignupForm
+from accounts.language import learner_language_set, supported_language
 from config.ratelimit import RateLimit, client_address
 
 # --- Password guesses ----------------------------------------------------------
@@ -202,3 +206,17 @@ def signup(request: HttpRequest) -> HttpResponse:
         "registration/signup.html",
         {"form": form, "next": next_url, "title": _("Sign up")},
     )
+
+
+# --- Language ------------------------------------------------------------------
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The header's language switcher: Django's ``set_language`` (the cookie and the
+    redirect back to ``next``), plus, for a signed-in learner, their stored language."""
+    response = i18n_views.set_language(request)
+    language = supported_language(request.POST.get(LANGUAGE_QUERY_PARAMETER))
+    if language and request.user.is_authenticated:
+        learner_language_set(user=request.user, language=language)
+    return response

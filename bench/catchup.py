@@ -9,16 +9,22 @@ For each database (a throwaway SQLite file; with ``--postgres`` or a PostgreSQL
 ``DATABASE_URL``, also a throwaway database created on that server and dropped
 afterwards) and each of ``--repeat`` runs, each run in its own week (10 days apart):
 
-1. **busy, cold**: a fresh account buys a little of every asset and places 20 limit
-   orders across the four symbols - 18 of them 20-40% away from the market, so they
-   stay open all week (every hour of every symbol must be ruled out), and two BTC
-   orders 1% away, which usually fill. The in-process pricing caches and the shared
-   price cache are emptied, then ``services.clock_fast_forward(hours=168)`` is timed end
-   to end: lock, 10,080 minutes of catch-up, fills, writes, commit.
-2. **busy, warm**: a second account with the same 20 orders fast-forwards through the
-   same week right after, so the hourly extremes are already in the shared cache (what
-   every account but the first one in a week sees).
+1. **busy, cold**: a fresh account (SPEC §8's busy account) holds four assets in Cross
+   Margin (BTC, ETH, BNB and USDC) with two open loans (USDT and USDC), has auto top-up
+   on (from Spot USDT, target 1.5), and 20 limit orders across the four symbols - 18 of
+   them 20-40% away from the market, so they stay open all week (every hour of every
+   symbol must be ruled out), and two BTC orders 1% away, which usually fill. The
+   in-process pricing caches and the shared price cache are emptied, then
+   ``services.clock_fast_forward(hours=168)`` is timed end to end: lock, 10,080 minutes
+   of catch-up (fills, 336 hourly interest charges, the margin watch), writes, commit.
+2. **busy, warm**: a second account set up the same way fast-forwards through the same
+   week right after, so the hourly extremes are already in the shared cache (what every
+   account but the first one in a week sees).
 3. **idle**: an account with nothing open fast-forwards the same week.
+
+Then a **sweep** of ``--sweep-accounts`` (default 1,000) accounts - one in ten with
+the busy account's Cross Margin position and loans, the rest idle - each one hour
+behind its clock: ``manage.py sandbox_sweep`` timed, with the queries each account cost.
 
 Reports medians (and min-max) of wall-clock time, and of the process's CPU time (on a
 shared, loaded machine wall time includes waiting for a CPU; CPU time does not), the
@@ -29,6 +35,7 @@ catch-up" section of docs/performance.md (``--no-write`` to only print).
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
@@ -39,7 +46,7 @@ import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
 from perfdoc import write_section
@@ -48,6 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"
 HEADING = "## Sandbox catch-up"
 GOAL_MS = 200
+SWEEP_ACCOUNTS = [1000]  # set from --sweep-accounts
 RATIO_GOAL = 5
 LIMIT_OFFSETS = {  # percent from the index: 3 buys below, 2 sells above, per symbol
     "buy": (Decimal(-20), Decimal(-30), Decimal(-40)),
@@ -57,7 +65,62 @@ LIMIT_OFFSETS = {  # percent from the index: 3 buys below, 2 sells above, per sy
 NEAR = {("BTCUSDT", Decimal(-40)): Decimal(-1), ("BTCUSDT", Decimal(35)): Decimal(1)}
 
 
-def measure(repeat: int) -> dict:
+def sweep(count: int, new_account, margin_position) -> dict:
+    """Time ``manage.py sandbox_sweep`` over ``count`` accounts one hour behind their
+    clocks (one in ten with a Cross Margin position and loans), with each account's
+    queries."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from sandbox.management.commands import sandbox_sweep
+    from sandbox.models import Account
+
+    now = timezone.now()
+    margin_ids = set()
+    for n in range(count):
+        account = new_account(now)
+        if n % 10 == 0:
+            margin_position(account, now)
+            margin_ids.add(account.pk)
+    # Everyone's clock one hour ahead: the sweep lives through that hour for each.
+    Account.objects.filter(user__isnull=False, evaluated_minute__gte=0).update(
+        clock_offset_seconds=3600
+    )
+    per_account: dict[int, int] = {}
+    real_refresh = sandbox_sweep.account_refresh
+
+    def counted_refresh(*, account, **kwargs):
+        before = len(connection.queries)
+        try:
+            return real_refresh(account=account, **kwargs)
+        finally:
+            per_account[account.pk] = len(connection.queries) - before
+
+    sandbox_sweep.account_refresh = counted_refresh
+    connection.force_debug_cursor = True
+    try:
+        out = io.StringIO()
+        wall, cpu = time.perf_counter(), time.process_time()
+        call_command("sandbox_sweep", stdout=out)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    finally:
+        connection.force_debug_cursor = False
+        sandbox_sweep.account_refresh = real_refresh
+    margin = [q for pk, q in per_account.items() if pk in margin_ids]
+    idle = [q for pk, q in per_account.items() if pk not in margin_ids]
+    return {
+        "sweep_accounts": len(per_account),
+        "sweep_margin_accounts": len(margin),
+        "sweep_s": wall,
+        "sweep_cpu_s": cpu,
+        "sweep_margin_queries": sorted(set(margin)),
+        "sweep_idle_queries": sorted(set(idle)),
+        "sweep_output": out.getvalue().strip(),
+    }
+
+
+def measure(repeat: int, sweep_accounts: int) -> dict:
     """Runs inside a child process whose environment already picks the database."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -67,13 +130,13 @@ def measure(repeat: int) -> dict:
     django.setup()
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     from sandbox import pricing, services
     from sandbox.engine import limit_orders
     from sandbox.market import price_cache
-    from sandbox.models import Order
+    from sandbox.models import InterestCharge, Order
 
     # CPU time spent executing fills (ledger writes), to tell it apart from the scan.
     fill_cpu = [0.0]
@@ -104,12 +167,81 @@ def measure(repeat: int) -> dict:
             "fills",
             "cold_fill_cpu_ms",
             "warm_fill_cpu_ms",
+            "interest_rows",
+            "interest_txs",
         )
     }
 
     def new_account(now):
         user = get_user_model().objects.create_user(f"bench-{uuid.uuid4().hex[:12]}")
         return services.account_sync(user=user, now=now)
+
+    def margin_position(account, now):
+        """Four assets in Cross Margin, two loans, auto top-up on - written with the
+        operations under the account lock, the path the margin services take."""
+        from sandbox.cross import hourly_rate_percent, interest_rates
+        from sandbox.ledger import balances_of
+        from sandbox.models import InterestSource, Order, SandboxSettings, Wallet
+        from sandbox.operations.margin import borrow, interest_charge, interest_post, transfer
+        from sandbox.operations.trades import fill_order
+        from sandbox.services.base import locked_operation
+
+        rates = interest_rates()
+        with (
+            transaction.atomic(),
+            locked_operation(account, operation="bench", key=None, now=now) as op,
+        ):
+            session, clock = op.session, op.clock
+            transfer(
+                session,
+                clock,
+                asset="USDT",
+                amount=Decimal(3000),
+                source_wallet=Wallet.SPOT,
+                target_wallet=Wallet.CROSS,
+            )
+            charges = []
+            for asset, amount in (("USDT", Decimal(2000)), ("USDC", Decimal(500))):
+                borrow(session, clock, asset=asset, amount=amount)
+                charges.append(
+                    interest_charge(
+                        asset=asset,
+                        principal=amount,
+                        hourly_rate_percent=hourly_rate_percent(rates[asset]),
+                        minute=clock.minute,
+                        source=InterestSource.BORROW,
+                        use_bnb=False,
+                        free_bnb=Decimal(0),
+                        asset_price=Decimal(1),
+                        bnb_price=Decimal(1),
+                    )
+                )
+            interest_post(session, clock, charges=charges)
+            for symbol in ("BTCUSDT", "ETHUSDT", "BNBUSDT"):
+                price = session.market.index_price(symbol, clock.minute)
+                order = Order.objects.create(
+                    account=account,
+                    season=account.season,
+                    wallet=Wallet.CROSS,
+                    symbol=symbol,
+                    side="buy",
+                    order_type="market",
+                    quantity=(Decimal(1500) / price).quantize(Decimal("1E-8"), ROUND_DOWN),
+                    placed_minute=clock.minute,
+                    placed_at=clock.time,
+                )
+                fill_order(
+                    session,
+                    order,
+                    price=price,
+                    minute=clock.minute,
+                    sandbox_time=clock.time,
+                    from_wallet=Wallet.CROSS,
+                )
+            assert balances_of(account)[(Wallet.CROSS_DEBT, "USDC")] == Decimal(500)
+        SandboxSettings.objects.filter(account=account).update(
+            auto_topup_enabled=True, auto_topup_assets=["USDT"]
+        )
 
     def busy_account(now):
         account = new_account(now)
@@ -143,6 +275,7 @@ def measure(repeat: int) -> dict:
                     )
                     placed += 1
         assert placed == 20
+        margin_position(account, now)
         return account
 
     def fast_forward(account, now, label):
@@ -158,6 +291,8 @@ def measure(repeat: int) -> dict:
             out[f"{label}_fill_cpu_ms"].append(fill_cpu[0] * 1000)
         return account, len(captured.captured_queries)
 
+    # The sweep first, while its accounts are the only ones (it sweeps every account).
+    out.update(sweep(sweep_accounts, new_account, margin_position))
     for run in range(repeat):
         now = base + timedelta(days=10 * run)
         cold, warm, idle = busy_account(now), busy_account(now), new_account(now)
@@ -171,6 +306,12 @@ def measure(repeat: int) -> dict:
         out["fills"].append(20 - Order.objects.filter(account=cold, status="open").count())
         warm_fills = 20 - Order.objects.filter(account=warm, status="open").count()
         assert warm_fills == out["fills"][-1], "the warm run must fill what the cold one did"
+        charged = InterestCharge.objects.filter(account=cold, source="hourly").count()
+        assert charged == 2 * 168, charged
+        out["interest_rows"].append(charged)
+        out["interest_txs"].append(
+            cold.transactions.filter(kind="interest", minute__gt=pricing.minute_of(now)).count()
+        )
     out["vendor"] = connection.vendor
     out["db_version"] = database_version(connection)
     return out
@@ -217,7 +358,15 @@ def settings_seed() -> int:
 
 def run_child(env: dict[str, str], repeat: int) -> dict:
     result = subprocess.run(
-        [sys.executable, __file__, "--measure", "--repeat", str(repeat)],
+        [
+            sys.executable,
+            __file__,
+            "--measure",
+            "--repeat",
+            str(repeat),
+            "--sweep-accounts",
+            str(SWEEP_ACCOUNTS[0]),
+        ],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -306,11 +455,25 @@ def report(results: dict[str, dict], repeat: int) -> str:
     details = "\n".join(
         f"- {label}: {_median(d['queries']):.0f} queries per busy fast-forward, "
         f"{_median(d['idle_queries']):.0f} idle; {_median(d['fills']):.0f} of 20 orders "
-        f"filled. CPU spent executing those fills (`operations.trades.fill_order`: ledger writes, "
-        f"about eleven queries each): {_median(d['cold_fill_cpu_ms']):.1f} ms cold, "
+        f"filled; {_median(d['interest_rows']):.0f} hourly interest charges in "
+        f"{_median(d['interest_txs']):.0f} ledger transactions (queued, posted once at the "
+        f"end; only a liquidation, a top-up or an auto-repay fill posts them earlier). "
+        f"CPU spent executing the fills "
+        f"(`operations.trades.fill_order`: ledger writes, about eleven queries each): "
+        f"{_median(d['cold_fill_cpu_ms']):.1f} ms cold, "
         f"{_median(d['warm_fill_cpu_ms']):.1f} ms warm; the rest of the warm run (lock, "
-        f"cache reads, scan, commit): "
+        f"cache reads, scans, interest, commit): "
         f"{_median(_minus(d['warm_cpu_ms'], d['warm_fill_cpu_ms'])):.1f} ms."
+        for label, d in results.items()
+    )
+    sweeps = "\n".join(
+        f"- {label}: {d['sweep_accounts']:,} accounts ({d['sweep_margin_accounts']} with the "
+        f"Cross Margin position and two loans) in {d['sweep_s']:.1f} s wall, "
+        f"{d['sweep_cpu_s']:.1f} s CPU ({1000 * d['sweep_s'] / d['sweep_accounts']:.1f} ms "
+        f"per account); queries per account: "
+        f"{', '.join(map(str, d['sweep_idle_queries']))} for every idle account, "
+        f"{', '.join(map(str, d['sweep_margin_queries']))} for every margin account "
+        f"(one distinct number each: constant). Its output: `{d['sweep_output']}`"
         for label, d in results.items()
     )
     return f"""{HEADING}
@@ -322,13 +485,17 @@ shared: other work competes for the CPUs, so wall time includes waiting for one;
 rows count only this process).
 
 {repeat} runs per database, each in its own week; medians (min–max). Each run, side by
-side: a fresh account with 20 open limit orders over all four symbols (18 of them 20–40%
-from the index, two BTC orders 1% from it) fast-forwards 168 hours with the in-process
-and shared price caches emptied (**cold**); a second account with the same orders
-fast-forwards the same week right after (**warm**: the hourly extremes are in the shared
-cache); an account with nothing open fast-forwards the same week (**idle**). Each time
-is `services.clock_fast_forward(hours=168)` end to end - lock, catch-up of 10,080
-minutes, fills, writes, commit.
+side: a fresh account with SPEC §8's busy set-up - four assets in Cross Margin (BTC, ETH,
+BNB, USDC; margin level about 2.2), two open loans (2,000 USDT and 500 USDC), auto top-up
+on (from Spot USDT to 1.5) and 20 open limit orders over all four symbols (18 of them
+20–40% from the index, two BTC orders 1% from it) - fast-forwards 168 hours with the
+in-process and shared price caches emptied (**cold**); a second account set up the same
+way fast-forwards the same week right after (**warm**: the hourly extremes are in the
+shared cache); an account with nothing open fast-forwards the same week (**idle**). Each
+time is `services.clock_fast_forward(hours=168)` end to end - lock, catch-up of 10,080
+minutes (fills, 336 hourly interest charges, the margin watch), writes, commit. The Cross
+Margin position is written with the margin operations under the account lock (the path
+the margin services take), so the script runs before and after those services exist.
 
 | database | | busy, cold | busy, warm | idle | warm ÷ idle |
 |---|---|---:|---:|---:|---:|
@@ -340,6 +507,11 @@ Goals (SPEC §8), against the medians above:
 
 {goal_lines}
 
+Sweep (`manage.py sandbox_sweep`, all accounts one hour behind their clocks, measured
+before the runs above in the same database):
+
+{sweeps}
+
 How (`CatchUp.first_minute` in sandbox/engine/core.py): the limit-order rule never looks at a
 minute it does not have to. For each symbol it reads the lowest and highest index of every hour
 of the week (`Market.hour_extremes`: 168 pairs of numbers from Django's cache, shared by
@@ -348,12 +520,24 @@ and prices minute by minute (`pricing.index_ticks`) only the hours that do. Cold
 extremes are computed once per symbol-week by `pricing.hour_extremes`, which walks the
 log-price of every minute but prices the venues of only the few minutes per hour that
 can be that hour's lowest or highest (see `bench/pricing_bench.py` for pricing alone).
+
+The margin watch (`sandbox/engine/margin_watch.py`) uses the same shared hourly extremes:
+ML ≤ k is Σ (held − k × owed) × price ≤ 0, a sum with exact integer coefficients, and the
+interest each clock hour adds to the debt is known in advance, so one pass over the week's
+168 hours (a few integer products each) rules out every hour that cannot reach the
+margin-call, top-up or liquidation level; only hours that can are priced minute by minute,
+and a minute found is confirmed with `cross.cross_snapshot`. It scans again only when the
+holdings change (a fill, a top-up). Interest is decided once per loan and queued in
+memory; the queued charges go to the ledger as one transaction plus one prepared INSERT of
+their rows (`operations.margin.interest_post`) at the end of the run, or earlier only
+before a posting that depends on them (a liquidation, a top-up, an auto-repay fill).
 """
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--sweep-accounts", type=int, default=1000)
     default_pg = os.environ.get("BENCH_POSTGRES_URL", "")
     if not default_pg and os.environ.get("DATABASE_URL", "").startswith("postgres"):
         default_pg = os.environ["DATABASE_URL"]
@@ -366,8 +550,9 @@ def main() -> int:
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    SWEEP_ACCOUNTS[0] = args.sweep_accounts
     if args.measure:
-        print(json.dumps(measure(args.repeat)))
+        print(json.dumps(measure(args.repeat, args.sweep_accounts)))
         return 0
 
     results = {"SQLite (file, WAL)": sqlite_run(args.repeat)}

@@ -9,6 +9,7 @@ places as text; the template only places strings.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal, localcontext
@@ -320,7 +321,7 @@ def _clip_segments(
 # --- text and label geometry -----------------------------------------------------------
 # The server cannot measure text, so it estimates: em widths of a sans-serif face, a little
 # generous (tests/e2e check the estimate against the browser's own boxes).
-_NARROW_CHARS = frozenset(",.:;!|'ilIj ")
+_NARROW_CHARS = frozenset(",.:;!|'ilIj \u00a0")
 _SLIM_CHARS = frozenset("ft()[]r")
 _WIDE_CHARS = frozenset("MWmw%@×−≤≥<>+=")
 
@@ -331,6 +332,9 @@ def text_width(text: str, size: Decimal, *, bold: bool = False) -> Decimal:
     for char in text:
         if char in _NARROW_CHARS:
             ems += Decimal("0.33")
+        elif unicodedata.east_asian_width(char) in {"W", "F"}:
+            # A Chinese character (or full-width mark) fills its whole em square.
+            ems += Decimal("1.0")
         elif char in _SLIM_CHARS:
             ems += Decimal("0.42")
         elif char in _WIDE_CHARS:

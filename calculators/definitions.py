@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calculators import forms, formulas, instruments, pictures, terms, worked
 from calculators.charts import RenderedChart
+from calculators.fields import NumberFormat
 from config import formatting as fmt
 
 ChartBuilder = Callable[[Mapping[str, Any], worked.CalcResult, str], RenderedChart | None]
@@ -173,10 +174,17 @@ class CalculatorDefinition:
             query.setlist(name, [_as_text(v) for v in values])
         return query
 
-    def clean_query(self, query: QueryDict) -> str:
-        """The shareable query string: this calculator's non-empty inputs, nothing else."""
+    def clean_query(self, query: QueryDict, number_format: NumberFormat | None = None) -> str:
+        """The shareable query string: this calculator's non-empty inputs, nothing else.
+
+        Numbers written the page's way ("60 000,5" in Polish, "60,000.5" in English) are
+        shared as plain decimals, so the link means the same number in every language;
+        anything else is shared as typed (the strict parser explains it to whoever opens
+        the link).
+        """
+        plain = number_format.to_plain if number_format else str
         pairs = [
-            (name, value)
+            (name, plain(str(value)))
             for name in self.form_class.query_names()
             for value in query.getlist(name)
             if str(value).strip() != ""

@@ -18,8 +18,12 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from config.formatting import MINUS as MINUS_SIGN
+from config.formatting import number_symbols
 
 # Above this, a number is a typo (or an attack), not a position: SPEC §5.2.
 MAX_MAGNITUDE = Decimal("1e15")
@@ -223,8 +227,16 @@ class NumberFormat:
         if self.decimal == self.group or not self.decimal or not self.group:
             raise ValueError("the decimal mark and the group separator must differ")
 
+    def group_marks(self) -> str:
+        """The characters read as the thousands separator: the one pages print and, for
+        a space-like one, the other spaces a learner may type or paste instead."""
+        if self.group in SPACE_GROUPS:
+            return SPACE_GROUPS
+        return self.group
+
     def pattern(self) -> re.Pattern[str]:
-        group, decimal = re.escape(self.group), re.escape(self.decimal)
+        group = "[" + re.escape(self.group_marks()) + "]"
+        decimal = re.escape(self.decimal)
         # Groups of exactly three digits after a first group of one to three: "1,234,567".
         return re.compile(
             rf"^(?P<sign>[+-]?)(?P<int>[0-9]{{1,3}}(?:{group}[0-9]{{3}})+|[0-9]*)"
@@ -235,25 +247,30 @@ class NumberFormat:
         """``60,000.50`` → ``60000.50``; text that is not a number written this way is
         returned unchanged (``6,00`` stays ``6,00`` and the parser refuses it)."""
         stripped = text.strip()
+        if stripped.startswith(MINUS_SIGN):
+            # Pages write negatives with the minus sign "−"; copied back, it means "-".
+            stripped = "-" + stripped[1:]
         match = self.pattern().match(stripped)
         if match is None or not (match["int"] or match["frac"]):
             return text
-        plain = match["sign"] + match["int"].replace(self.group, "")
+        plain = match["sign"] + re.sub("[" + re.escape(self.group_marks()) + "]", "", match["int"])
         if match["frac"] is not None:
             plain += "." + match["frac"]
         return plain
 
 
-# What the pages write today (config.formatting): a comma between thousands, a decimal
-# point. The translations issue adds e.g. Polish here, "pl": NumberFormat(",", "\u00a0").
-DISPLAY_NUMBER_FORMATS: dict[str, NumberFormat] = {"en": NumberFormat(decimal=".", group=",")}
-DEFAULT_NUMBER_FORMAT = DISPLAY_NUMBER_FORMATS["en"]
+# Polish pages print a no-break space between thousands; a learner types a plain space,
+# and some keyboards and copied text give a narrow no-break space.
+SPACE_GROUPS = " \u00a0\u202f"
+DEFAULT_NUMBER_FORMAT = NumberFormat(decimal=".", group=",")
 
 
 def display_number_format(language: str | None) -> NumberFormat:
-    """The number format of ``language``'s pages (English when it has none of its own)."""
-    code = (language or "").split("-")[0].lower()
-    return DISPLAY_NUMBER_FORMATS.get(code, DEFAULT_NUMBER_FORMAT)
+    """The number format of ``language``'s pages: the separators ``config.formatting``
+    prints in that language (English when it has none of its own), so what a page shows
+    can be typed back. Plain ``1234.5`` is accepted in every language as well."""
+    symbols = number_symbols(language or settings.LANGUAGE_CODE)
+    return NumberFormat(decimal=symbols.decimal, group=symbols.group)
 
 
 class StrictIntegerField(SharedFieldMixin, forms.Field):

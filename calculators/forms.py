@@ -229,6 +229,14 @@ class CalculatorForm(forms.Form):
                 and isinstance(value, str)
             ):
                 value = self.number_format.to_plain(value)
+            elif self.number_format and isinstance(field, EntryListField):
+                # The page's fill rows: (price, quantity) texts, written like the page.
+                value = [
+                    tuple(self.number_format.to_plain(text) for text in item)
+                    if isinstance(item, tuple)
+                    else item
+                    for item in value
+                ]
             try:
                 self.cleaned_data[name] = field.clean(value)
             except ValidationError as error:

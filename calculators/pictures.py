@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from calculators import formulas, worked
 from calculators.charts import (
@@ -37,6 +38,13 @@ from config.formatting import format_decimal, format_ratio
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
+
+
+def side_word(side: str) -> str:
+    """ "long"/"short" as a chart's description names the position, in the page's language."""
+    if side == "short":
+        return pgettext("a short position, inside a sentence", "short")
+    return pgettext("a long position, inside a sentence", "long")
 
 
 def _liquidation_for_chart(
@@ -117,7 +125,7 @@ def pnl_chart(data: Mapping[str, Any], result: worked.CalcResult, chart_id: str)
         "Profit or loss of this %(side)s position for exit prices from %(low)s to %(high)s "
         "USDT. Closing at %(exit)s gives %(pnl)s USDT."
     ) % {
-        "side": side,
+        "side": side_word(side),
         "low": amount(low),
         "high": amount(high),
         "exit": amount(exit_price),
@@ -181,7 +189,12 @@ def target_price_chart(
             "Return on margin (ROE) of a %(side)s position at %(leverage)s× for exit prices "
             "from %(low)s to %(high)s USDT."
         )
-        % {"side": side, "leverage": amount(leverage), "low": amount(low), "high": amount(high)}
+        % {
+            "side": side_word(side),
+            "leverage": amount(leverage),
+            "low": amount(low),
+            "high": amount(high),
+        }
         + " "
         + reach,
         x_label=_("Exit price (USDT)"),
@@ -226,7 +239,7 @@ def liquidation_chart(
         description=_(
             "Profit or loss of this %(side)s position for prices from %(low)s to %(high)s USDT."
         )
-        % {"side": side, "low": amount(low), "high": amount(high)}
+        % {"side": side_word(side), "low": amount(low), "high": amount(high)}
         + " "
         + where,
         x_label=_("Mark price (USDT)"),

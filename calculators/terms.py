@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.utils.functional import lazy
 from django.utils.text import format_lazy, slugify
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from calculators import formulas
@@ -55,31 +55,33 @@ TERMS: dict[str, Term] = {
     term.name: term
     for term in (
         Term(
-            "Leverage",
+            gettext_noop("Leverage"),
             _(
                 "How many times your own money the position is worth: 10× means "
                 "1 USDT of margin carries 10 USDT of position."
             ),
         ),
         Term(
-            "Notional", _("The full value of a position: quantity × price, whatever the leverage.")
+            gettext_noop("Notional"),
+            _("The full value of a position: quantity × price, whatever the leverage."),
         ),
         Term(
-            "Initial margin", _("Your own money tied up to open a position: notional ÷ leverage.")
+            gettext_noop("Initial margin"),
+            _("Your own money tied up to open a position: notional ÷ leverage."),
         ),
         Term(
-            "Maintenance margin",
+            gettext_noop("Maintenance margin"),
             _("The least margin a position must keep; at it, the position is liquidated."),
         ),
         Term(
-            "Maintenance margin rate",
+            gettext_noop("Maintenance margin rate"),
             _(
                 "The share of the notional that is maintenance "
                 "margin; it rises with the position's size."
             ),
         ),
         Term(
-            "Maintenance amount",
+            gettext_noop("Maintenance amount"),
             _(
                 "A fixed amount (cum) subtracted from notional × rate, "
                 "so the maintenance margin has no jump where the rate "
@@ -87,7 +89,7 @@ TERMS: dict[str, Term] = {
             ),
         ),
         Term(
-            "Leverage bracket",
+            gettext_noop("Leverage bracket"),
             _(
                 "A band of position sizes with its own maximum leverage "
                 "and maintenance rate; bigger positions sit in higher "
@@ -95,27 +97,30 @@ TERMS: dict[str, Term] = {
             ),
         ),
         Term(
-            "Margin mode",
+            gettext_noop("Margin mode"),
             _(
                 "Isolated: only this position's margin can be lost. Cross: "
                 "the whole futures wallet backs every position."
             ),
         ),
         Term(
-            "Wallet balance",
+            gettext_noop("Wallet balance"),
             _("What the wallet holds, before the open positions' unrealised profit or loss."),
         ),
-        Term("Unrealized PnL", _("The profit or loss of a position still open, at today's price.")),
-        Term("PnL", _("Profit and loss: side × (exit − entry) × quantity.")),
         Term(
-            "ROE",
+            gettext_noop("Unrealized PnL"),
+            _("The profit or loss of a position still open, at today's price."),
+        ),
+        Term(gettext_noop("PnL"), _("Profit and loss: side × (exit − entry) × quantity.")),
+        Term(
+            gettext_noop("ROE"),
             _(
                 "Return on equity: the PnL as a percentage of the initial margin you "
                 "put up, so leverage multiplies it."
             ),
         ),
         Term(
-            "Liquidation price",
+            gettext_noop("Liquidation price"),
             _(
                 "The price at which the exchange closes the position "
                 "because its margin has fallen to the maintenance "
@@ -123,18 +128,18 @@ TERMS: dict[str, Term] = {
             ),
         ),
         Term(
-            "Long",
+            gettext_noop("Long"),
             _("A position that profits when the price rises; a short profits when it falls."),
         ),
         Term(
-            "Margin level",
+            gettext_noop("Margin level"),
             _(
                 "Total assets ÷ (debt + interest) of a margin account; the "
                 "lower, the closer to a margin call and liquidation."
             ),
         ),
         Term(
-            "Collateral margin level",
+            gettext_noop("Collateral margin level"),
             _(
                 "Like the margin level, with each asset counted "
                 "at its collateral ratio; it decides whether you "
@@ -142,7 +147,7 @@ TERMS: dict[str, Term] = {
             ),
         ),
         Term(
-            "Collateral ratio",
+            gettext_noop("Collateral ratio"),
             _(
                 "The share of an asset's value that counts as "
                 "collateral: 1 for USDT, less for coins whose price "
@@ -150,50 +155,51 @@ TERMS: dict[str, Term] = {
             ),
         ),
         Term(
-            "Liabilities", _("What the margin account owes: borrowed principal, before interest.")
+            gettext_noop("Liabilities"),
+            _("What the margin account owes: borrowed principal, before interest."),
         ),
         Term(
-            "Interest",
+            gettext_noop("Interest"),
             _("The hourly cost of a loan, charged when you borrow and at every full hour after."),
         ),
         Term(
-            "Margin kind",
+            gettext_noop("Margin kind"),
             _(
                 "The kind of Cross Margin account: it sets the margin-call "
                 "and liquidation levels and the borrow threshold."
             ),
         ),
         Term(
-            "Margin call",
+            gettext_noop("Margin call"),
             _(
                 "The margin level at which you are warned to add collateral "
                 "or repay, before liquidation."
             ),
         ),
         Term(
-            "Liquidation",
+            gettext_noop("Liquidation"),
             _(
                 "The exchange sells your assets to repay the debt once the "
                 "margin level falls to the liquidation level."
             ),
         ),
-        Term("BNB discount", _("Interest paid in BNB costs 5 % less.")),
+        Term(gettext_noop("BNB discount"), _("Interest paid in BNB costs 5 % less.")),
         Term(
-            "Auto-borrow",
+            gettext_noop("Auto-borrow"),
             _(
                 "An order that needs more than the wallet holds borrows just "
                 "the shortfall, if the account may borrow that much."
             ),
         ),
         Term(
-            "Collateral",
+            gettext_noop("Collateral"),
             _("What backs a loan: the assets in the margin account, each at its collateral ratio."),
         ),
     )
 }
 # The max-borrow formula's "I", with the thresholds read from their one declaration.
 TERMS["Borrow"] = Term(
-    "Borrow",
+    gettext_noop("Borrow"),
     format_lazy(
         _(
             "You may borrow while the collateral margin level stays at or above the borrow "

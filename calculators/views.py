@@ -22,6 +22,7 @@ from django_htmx.http import push_url, reswap
 
 from calculators import definitions, fields, forms, formulas
 from calculators.definitions import DEFINITIONS, CalculatorDefinition
+from config.formatting import numbers_in
 
 PAGE_TEMPLATE = "calculators/calculator.html"
 RESULT_PARTIAL = "calculators/calculator.html#result"
@@ -66,7 +67,7 @@ def calculator_context(
     )
     result = form.compute()
     page_url = reverse("calculators:calculator", args=[definition.slug])
-    clean_query = definition.clean_query(query)
+    clean_query = definition.clean_query(query, form.number_format)
     share_url = f"{page_url}?{clean_query}" if clean_query else page_url
     presentation = definitions.present(definition, form, result, prefix=prefix) if result else None
     advanced = [form[name] for name in definition.advanced]
@@ -148,7 +149,10 @@ def calculator_api(request: HttpRequest, slug: str) -> JsonResponse:
     if definition is None:
         return _api_error({"calculator": [_("Unknown calculator.")]}, status=404)
     form: forms.CalculatorForm = definition.form_class(request.GET)
-    result = form.compute()
+    # Locale-free numbers (SPEC §5.2): the steps' substituted numbers are written the
+    # English way whatever the client's language; labels and messages follow it.
+    with numbers_in("en"):
+        result = form.compute()
     if result is None:
         return _api_error(
             {name: [str(m) for m in messages] for name, messages in form.errors.items()}

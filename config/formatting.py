@@ -1,8 +1,14 @@
 """How numbers are written for people: the one home of display formatting (SPEC §7).
 
-Plain functions, no Django: domain code (ledger memos, service messages), the template
-filters in ``config/templatetags/money.py``, the calculator results, their steps and
-their charts all call these, so a number is written the same way everywhere.
+Plain functions: domain code (ledger memos, service messages), the template filters in
+``config/templatetags/money.py``, the calculator results, their steps and their charts
+all call these, so a number is written the same way everywhere.
+
+The language decides the separators (docs/i18n.md): English and Traditional Chinese
+write 60,000.50, Polish writes 60 000,50 (a no-break space between thousands, a decimal
+comma). The symbols come from Babel's copy of the Unicode CLDR data for the language
+active in Django's translation machinery (``language=`` overrides it); the rounding
+rules below are ours and the same in every language.
 
 The rules, one function each:
 
@@ -25,7 +31,16 @@ functions refuse it loudly instead of printing a rounded lie.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
+from functools import lru_cache
+from typing import NamedTuple
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import get_decimal_symbol, get_group_symbol
+from django.utils.translation import get_language, to_locale
 
 from calculators.instruments import DEFAULT_SYMBOL, INSTRUMENTS, USDC, USDT
 
@@ -53,6 +68,50 @@ FRACTION = "fraction"
 KINDS = frozenset({PRICE, VALUE, QUANTITY, RATIO, PERCENT, RATE, COUNT, FRACTION})
 
 
+class NumberSymbols(NamedTuple):
+    """How a language writes a number: its decimal mark and its thousands separator."""
+
+    decimal: str
+    group: str
+
+
+ENGLISH_SYMBOLS = NumberSymbols(decimal=".", group=",")
+
+
+@lru_cache(maxsize=32)
+def _symbols_of(language: str) -> NumberSymbols:
+    try:
+        locale = Locale.parse(to_locale(language))
+    except (UnknownLocaleError, ValueError):
+        return ENGLISH_SYMBOLS
+    return NumberSymbols(
+        decimal=get_decimal_symbol(locale, numbering_system="latn"),
+        group=get_group_symbol(locale, numbering_system="latn"),
+    )
+
+
+# Set by ``numbers_in``: the language numbers are written in, whatever the language of
+# the words (the JSON API writes its numbers the English way for every client).
+_NUMBERS_LANGUAGE: ContextVar[str | None] = ContextVar("numbers_language", default=None)
+
+
+@contextmanager
+def numbers_in(language: str) -> Iterator[None]:
+    """Within the block, numbers are written in ``language``; words keep theirs."""
+    token = _NUMBERS_LANGUAGE.set(language)
+    try:
+        yield
+    finally:
+        _NUMBERS_LANGUAGE.reset(token)
+
+
+def number_symbols(language: str | None = None) -> NumberSymbols:
+    """The separators of ``language`` (default: ``numbers_in``'s, else the active
+    language; English if none)."""
+    code = language or _NUMBERS_LANGUAGE.get() or get_language() or "en"
+    return _symbols_of(code.lower())
+
+
 def as_decimal(value) -> Decimal | None:
     """``value`` as a Decimal (``None``/"" → None); floats and garbage raise TypeError."""
     if value is None or value == "":
@@ -75,19 +134,36 @@ def with_minus(text: str) -> str:
 
 
 def format_decimal(
-    value: Decimal, places: int, *, trim: bool = False, rounding: str = ROUND_HALF_EVEN
+    value: Decimal,
+    places: int,
+    *,
+    trim: bool = False,
+    rounding: str = ROUND_HALF_EVEN,
+    language: str | None = None,
 ) -> str:
-    """``value`` rounded to ``places`` (half-even unless told), thousands separators, "−"."""
+    """``value`` rounded to ``places`` (half-even unless told), thousands separators of the
+    language, "−"."""
     if not value.is_finite():
         raise TypeError("cannot format a non-finite number")
     rounded = value.quantize(Decimal(1).scaleb(-places), rounding=rounding, context=_CONTEXT)
+    # Python groups by threes, as CLDR does for every language we serve (a test checks
+    # this against Babel's own formatter); then the language's symbols replace ours.
     text = f"{rounded:,.{places}f}"
     if trim and "." in text:
         text = text.rstrip("0").rstrip(".")
     if text.lstrip("-").strip("0.,") == "":
         # A value that rounds to zero is zero: never "−0.00".
         text = text.lstrip("-")
-    return with_minus(text) or "0"
+    return with_minus(localize_separators(text, language)) or "0"
+
+
+def localize_separators(text: str, language: str | None = None) -> str:
+    """``text`` written with "," between thousands and "." before the fraction (Python's
+    ``f"{x:,f}"``), rewritten with the separators of ``language`` (default: active)."""
+    symbols = number_symbols(language)
+    if symbols == ENGLISH_SYMBOLS:
+        return text
+    return text.translate({ord(","): symbols.group, ord("."): symbols.decimal})
 
 
 def _format(value, places: int, **options) -> str:
@@ -117,6 +193,13 @@ def format_amount(value, asset: str = "") -> str:
     if str(asset).upper() in DISPLAY_PLACES:
         return format_value(value, asset)
     return format_quantity(value)
+
+
+def format_round_amount(value, asset: str) -> str:
+    """A round amount as people write a rule: "10,000 USDT" (pl "10 000 USDT"), not
+    "10,000.00 USDT"; an amount with a fraction keeps it."""
+    text = format_amount(value, asset)
+    return f"{text.removesuffix(number_symbols().decimal + '00')} {asset}"
 
 
 def format_price(symbol: str, price) -> str:

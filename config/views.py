@@ -10,9 +10,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.activation import is_margin_activated
+from config.formatting import format_round_amount
 from learn import selectors as learn_selectors
 from sandbox import selectors as sandbox_selectors
-from sandbox.forms import STARTING_TEXT
+from sandbox.services import STARTING_ASSET, STARTING_BALANCE
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ def home(request):
     signed_in = request.user.is_authenticated
     context = {
         "path": learning_path(request.user),
-        "starting_text": STARTING_TEXT,
+        # Written per request, in the page's language ("10 000 USDT" in Polish).
+        "starting_text": format_round_amount(STARTING_BALANCE, STARTING_ASSET),
         # None until the first sandbox visit opens the account with the starting money.
         "spot_cash": sandbox_selectors.spot_cash_of(user=request.user) if signed_in else None,
     }

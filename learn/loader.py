@@ -34,6 +34,7 @@ from learn.models import Course, GlossaryTerm, KnowledgeCheckQuestion, Lesson
 from learn.parsing import ParsedLanguage, read_language
 from learn.quiz.loader import step_quiz_bank
 from learn.rendering import TermLink, render_markdown
+from learn.translations import align_translation, language_of_directory
 
 DEFAULT_LANGUAGE_DIR = "en"
 
@@ -97,8 +98,6 @@ def step_courses_and_lessons(
 ) -> None:
     """Courses, their lessons and each lesson's knowledge check."""
     language = parsed.language
-    if language != DEFAULT_LANGUAGE_DIR:
-        _check_translation(parsed)
     glossary_url = reverse("learn:glossary")
     terms = _term_links(parsed)
     courses = {c.slug: c for c in Course.objects.filter(language=language)}
@@ -137,19 +136,6 @@ def step_courses_and_lessons(
             )
     _remove_lessons(list(lessons.values()), report=report, now=now)
     _remove_courses(list(courses.values()), report=report, now=now)
-
-
-def _check_translation(parsed: ParsedLanguage) -> None:
-    """A translated lesson needs its English original: progress is kept on that row."""
-    originals = set(
-        Lesson.objects.filter(language=DEFAULT_LANGUAGE_DIR).values_list("key", flat=True)
-    )
-    for lesson in parsed.lessons:
-        if lesson.key not in originals:
-            raise parsing.ContentError(
-                lesson.source_path,
-                f"no English lesson {lesson.key!r} to translate (same course and file name)",
-            )
 
 
 def _sync_lesson(parsed_lesson, *, course: Course, existing: Lesson | None, report, body_html):
@@ -277,7 +263,7 @@ STEPS: list[Step] = [step_courses_and_lessons, step_glossary, step_quiz_bank]
 
 
 def language_roots(root: Path) -> list[Path]:
-    """The language directories (``en``, ``zh-hant``, ``pl``…), ``en`` first."""
+    """The language directories (``en``, ``zh_Hant``, ``pl``…), ``en`` first."""
     if not root.is_dir():
         return []
     present = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))]
@@ -295,8 +281,36 @@ def load_content(
     root = Path(root) if root is not None else content_root()
     now = now or timezone.now()
     report = LoadReport()
+    english: ParsedLanguage | None = None
     for language_root in language_roots(root):
-        parsed = read_language(language_root)
+        if language_root.name == DEFAULT_LANGUAGE_DIR:
+            parsed = english = read_language(language_root)
+        else:
+            parsed = _read_translation(language_root, english=english)
         for step in steps if steps is not None else STEPS:
             step(parsed=parsed, root=language_root, report=report, now=now)
     return report
+
+
+def _read_translation(language_root: Path, *, english: ParsedLanguage | None) -> ParsedLanguage:
+    """A translated directory, checked against English (learn/translations.py).
+
+    The first mismatch stops the load (all of them: ``manage.py learn_check_translations``).
+    """
+    if english is None:
+        raise parsing.ContentError(
+            language_root, f"a translation needs the English directory {DEFAULT_LANGUAGE_DIR}/"
+        )
+    parsed = read_language(
+        language_root, language=language_of_directory(language_root.name), translation=True
+    )
+    parsed, errors = align_translation(english, parsed)
+    if errors:
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        first = errors[0]
+        raise parsing.ContentError(first.path, f"{_message_of(first)}{more}")
+    return parsed
+
+
+def _message_of(error: parsing.ContentError) -> str:
+    return str(error).removeprefix(f"{error.path}: ")

@@ -201,7 +201,9 @@ def parse_course(path: Path, *, root: Path) -> ParsedCourse:
     )
 
 
-def parse_lesson(path: Path, *, root: Path, course_slug: str) -> ParsedLesson:
+def parse_lesson(
+    path: Path, *, root: Path, course_slug: str, translation: bool = False
+) -> ParsedLesson:
     source = _relative(path, root)
     match = LESSON_FILE.match(path.name)
     if match is None:
@@ -217,7 +219,7 @@ def parse_lesson(path: Path, *, root: Path, course_slug: str) -> ParsedLesson:
     calculator_slug, inputs, results = _parse_calculator(data.get("calculator"), source)
     key = f"{course_slug}/{slug}"
     glossary = [
-        _parse_glossary_term(entry, source, index, lesson_key=key)
+        _parse_glossary_term(entry, source, index, lesson_key=key, translation=translation)
         for index, entry in enumerate(fields.tables("glossary"))
     ]
     checks = fields.tables("check")
@@ -264,13 +266,15 @@ def _parse_calculator(value: Any, source: str) -> tuple[str, dict[str, str], dic
 
 
 def _parse_glossary_term(
-    entry: dict[str, Any], source: str, index: int, *, lesson_key: str
+    entry: dict[str, Any], source: str, index: int, *, lesson_key: str, translation: bool = False
 ) -> ParsedGlossaryTerm:
     fields = _Fields(entry, source, prefix=f"glossary[{index}].")
     fields.reject_unknown({"term", "definition", "aliases"})
     term = fields.text("term")
-    slug = slugify(term)
-    if not slug:
+    # A translated term ("槓桿", "dźwignia") takes the anchor of the English term in the
+    # same position (learn/translations.py), so links and #anchors match across languages.
+    slug = "" if translation else slugify(term)
+    if not slug and not translation:
         raise fields.error("term", "needs letters or digits to make an anchor from")
     return ParsedGlossaryTerm(
         term=term,
@@ -304,20 +308,27 @@ def _parse_question(entry: dict[str, Any], source: str, index: int) -> ParsedQue
     )
 
 
-def read_language(root: Path, *, language: str | None = None) -> ParsedLanguage:
-    """Every course and lesson under ``root`` (one language's directory), checked."""
+def read_language(
+    root: Path, *, language: str | None = None, translation: bool = False
+) -> ParsedLanguage:
+    """Every course and lesson under ``root`` (one language's directory), checked.
+
+    ``translation``: the directory translates the English one. Its glossary terms get
+    their anchors from the English file (``learn.translations.align_translation``), so
+    they are not slugified here, and the English files already checked them unique.
+    """
     language = language or root.name
     courses = []
     for directory in sorted(p for p in root.iterdir() if p.is_dir()):
         if directory.name in NOT_COURSES or directory.name.startswith((".", "_")):
             continue
-        courses.append(_read_course(directory, root=root))
-    _check_unique(root, courses)
+        courses.append(_read_course(directory, root=root, translation=translation))
+    _check_unique(root, courses, check_terms=not translation)
     courses.sort(key=lambda course: (course.order, course.slug))
     return ParsedLanguage(language=language, courses=courses)
 
 
-def _read_course(directory: Path, *, root: Path) -> ParsedCourse:
+def _read_course(directory: Path, *, root: Path, translation: bool = False) -> ParsedCourse:
     if not COURSE_DIR.match(directory.name):
         raise ContentError(
             _relative(directory, root), "a course directory name is a slug (a-z, 0-9, -)"
@@ -333,7 +344,7 @@ def _read_course(directory: Path, *, root: Path) -> ParsedCourse:
             raise ContentError(
                 _relative(path, root), "unexpected file in a course directory (only .md)"
             )
-        lesson = parse_lesson(path, root=root, course_slug=course.slug)
+        lesson = parse_lesson(path, root=root, course_slug=course.slug, translation=translation)
         twin = next((other for other in course.lessons if other.slug == lesson.slug), None)
         if twin is not None:
             raise ContentError(lesson.source_path, f"the slug is also used by {twin.source_path}")
@@ -344,7 +355,7 @@ def _read_course(directory: Path, *, root: Path) -> ParsedCourse:
     return course
 
 
-def _check_unique(root: Path, courses: list[ParsedCourse]) -> None:
+def _check_unique(root: Path, courses: list[ParsedCourse], *, check_terms: bool = True) -> None:
     seen_course_orders: dict[int, str] = {}
     seen_terms: dict[str, str] = {}
     for course in courses:
@@ -364,7 +375,7 @@ def _check_unique(root: Path, courses: list[ParsedCourse]) -> None:
                     field_name="order",
                 )
             seen_lesson_orders[lesson.order] = lesson.source_path
-            for term in lesson.glossary:
+            for term in lesson.glossary if check_terms else ():
                 if term.slug in seen_terms:
                     raise ContentError(
                         lesson.source_path,

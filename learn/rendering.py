@@ -8,6 +8,7 @@ through Django's template engine, so ``{{ }}`` in a lesson is just characters.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -62,8 +63,7 @@ def _link_first_uses(tokens: list[Token], terms: list[TermLink], glossary_url: s
     # Longest phrase first, so "collateral margin level" wins over "margin level".
     alternatives = sorted(by_phrase, key=len, reverse=True)
     pattern = re.compile(
-        r"(?<![\w-])(" + "|".join(re.escape(p) for p in alternatives) + r")(?![\w-])",
-        re.IGNORECASE,
+        "(" + "|".join(_whole_phrase(p) for p in alternatives) + ")", re.IGNORECASE
     )
     linked: set[str] = set()
     in_heading = False
@@ -76,6 +76,20 @@ def _link_first_uses(tokens: list[Token], terms: list[TermLink], glossary_url: s
             token.children = _link_children(
                 token.children, pattern, by_phrase, linked, glossary_url
             )
+
+
+def _is_wide(char: str) -> bool:
+    # Chinese (and other wide) script has no spaces between words: a term there is
+    # matched wherever it stands, not only between word boundaries.
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _whole_phrase(phrase: str) -> str:
+    """The phrase as a pattern that does not match inside a longer word ("margin" in
+    "margins"), except at an edge written in a script without spaces."""
+    before = "" if _is_wide(phrase[0]) else r"(?<![\w-])"
+    after = "" if _is_wide(phrase[-1]) else r"(?![\w-])"
+    return f"(?:{before}{re.escape(phrase)}{after})"
 
 
 def _link_children(

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import translation
 
@@ -25,11 +24,31 @@ from learn.models import (
 
 
 def content_language() -> str:
-    """The content language for this request: the active language when its lessons are
-    loaded (setting ``LEARN_LANGUAGES``), otherwise English."""
-    available = getattr(settings, "LEARN_LANGUAGES", (DEFAULT_LANGUAGE,))
+    """The content language for this request: the active language when the site offers
+    it (setting ``LANGUAGES``), otherwise English. What is not translated yet falls back
+    to English piece by piece (``curriculum``, ``lesson_for_page``, ``glossary_terms``)."""
+    offered = {code.lower() for code, _name in settings.LANGUAGES}
     active = (translation.get_language() or DEFAULT_LANGUAGE).lower()
-    return active if active in available else DEFAULT_LANGUAGE
+    return active if active in offered else DEFAULT_LANGUAGE
+
+
+def language_name(language: str) -> str:
+    """The language's own name, as the fallback note says it ("Polski", "繁體中文"):
+    the name the switcher shows (setting ``LANGUAGES``), else Django's own."""
+    named = {code.lower(): str(name) for code, name in settings.LANGUAGES}
+    if language in named:
+        return named[language]
+    try:
+        name = translation.get_language_info(language)["name_local"]
+    except KeyError:
+        return language
+    return name[:1].upper() + name[1:]
+
+
+def _languages(language: str) -> set[str]:
+    # One query serves a translated page: the language's rows and the English ones,
+    # which stand in for anything not translated yet.
+    return {language, DEFAULT_LANGUAGE}
 
 
 @dataclass
@@ -37,6 +56,8 @@ class LessonEntry:
     lesson: Lesson
     last_opened_at: datetime | None = None
     completed_at: datetime | None = None
+    # Shown in English because this language has no translation of it yet.
+    fallback: bool = False
 
     @property
     def opened(self) -> bool:
@@ -52,6 +73,7 @@ class CourseEntry:
     course: Course
     lessons: list[LessonEntry] = field(default_factory=list)
     completion: CourseCompletion | None = None
+    fallback: bool = False
 
     @property
     def total(self) -> int:
@@ -124,13 +146,16 @@ class Curriculum:
 
 
 def curriculum(*, user: Any, language: str) -> Curriculum:
-    """Every live course and lesson in ``language`` with this learner's progress."""
-    lessons = (
+    """Every live course and lesson with this learner's progress, in ``language`` where
+    translated and in English where not (English decides what exists and its order)."""
+    rows = list(
         Lesson.objects.live()
-        .filter(language=language, course__retired_at__isnull=True)
+        .filter(language__in=_languages(language), course__retired_at__isnull=True)
         .select_related("course")
         .order_by("course__order", "course__slug", "order", "slug")
     )
+    translated = {row.key: row for row in rows if row.language == language}
+    lessons = [row for row in rows if row.language == DEFAULT_LANGUAGE]
     progress: dict[str, tuple[datetime, datetime | None]] = {}
     completions: dict[str, CourseCompletion] = {}
     if getattr(user, "is_authenticated", False):
@@ -142,15 +167,28 @@ def curriculum(*, user: Any, language: str) -> Curriculum:
             ).values_list("lesson__key", "last_opened_at", "completed_at")
         }
         completions = _completions_by_course(user)
+    translated_courses = {row.course.slug: row.course for row in translated.values()}
     courses: dict[str, CourseEntry] = {}
-    for lesson in lessons:
-        entry = courses.get(lesson.course.slug)
+    for english in lessons:
+        slug = english.course.slug
+        entry = courses.get(slug)
         if entry is None:
-            entry = courses[lesson.course.slug] = CourseEntry(
-                course=lesson.course, completion=completions.get(lesson.course.slug)
+            course = translated_courses.get(slug)
+            entry = courses[slug] = CourseEntry(
+                course=course or english.course,
+                completion=completions.get(slug),
+                fallback=course is None and language != DEFAULT_LANGUAGE,
             )
-        opened, completed = progress.get(lesson.key, (None, None))
-        entry.lessons.append(LessonEntry(lesson, opened, completed))
+        lesson = translated.get(english.key)
+        opened, completed = progress.get(english.key, (None, None))
+        entry.lessons.append(
+            LessonEntry(
+                lesson or english,
+                opened,
+                completed,
+                fallback=lesson is None and language != DEFAULT_LANGUAGE,
+            )
+        )
     return Curriculum(courses=list(courses.values()), started=bool(progress))
 
 
@@ -161,21 +199,76 @@ def _completions_by_course(user: Any) -> dict[str, CourseCompletion]:
     return {completion.course.slug: completion for completion in rows}
 
 
-def lesson_for_page(*, language: str, course_slug: str, lesson_slug: str) -> Lesson:
-    """The lesson with its course and check questions; retired lessons stay readable."""
-    try:
-        return (
-            Lesson.objects.select_related("course")
-            .prefetch_related("questions")
-            .get(language=language, course__slug=course_slug, slug=lesson_slug)
-        )
-    except Lesson.DoesNotExist:
-        raise Http404("No such lesson.") from None
+@dataclass(frozen=True)
+class LessonPage:
+    """The lesson a page shows, and the English row its progress is kept on."""
+
+    lesson: Lesson
+    original: Lesson
+    requested: str = DEFAULT_LANGUAGE
+
+    @property
+    def fallback(self) -> bool:
+        """Shown in English although another language is active."""
+        return self.lesson.language == DEFAULT_LANGUAGE and self.requested != DEFAULT_LANGUAGE
+
+
+def lesson_for_page(*, language: str, course_slug: str, lesson_slug: str) -> LessonPage:
+    """The lesson in ``language`` (or English when not translated) with its course and
+    check questions, plus its English row; retired lessons stay readable. Two queries."""
+    rows = {
+        row.language: row
+        for row in Lesson.objects.select_related("course")
+        .prefetch_related("questions")
+        .filter(language__in=_languages(language), course__slug=course_slug, slug=lesson_slug)
+    }
+    original = rows.get(DEFAULT_LANGUAGE)
+    if original is None:
+        raise Http404("No such lesson.")
+    return LessonPage(lesson=rows.get(language, original), original=original, requested=language)
+
+
+# Polish alphabetical order: ą after a, ć after c, ł after l… (code-point order would put
+# every accented letter after z).
+_POLISH_ALPHABET = "aąbcćdeęfghijklłmnńoópqrsśtuvwxyzźż"
+
+
+def _polish_key(term: GlossaryTerm) -> tuple:
+    return tuple(
+        (1, _POLISH_ALPHABET.index(char))
+        if char in _POLISH_ALPHABET
+        else ((2, ord(char)) if char.isalpha() else (0, ord(char)))
+        for char in term.term.casefold()
+    )
+
+
+def _curriculum_key(term: GlossaryTerm) -> tuple:
+    # Chinese terms have no alphabet; they are listed in the order the lessons teach them.
+    return (term.lesson.course.order, term.lesson.order, term.pk)
+
+
+def _glossary_key(language: str):
+    if language.startswith("pl"):
+        return _polish_key
+    if language.startswith("zh"):
+        return _curriculum_key
+    return lambda term: (term.term.casefold(), term.term)
 
 
 def glossary_terms(*, language: str) -> list[GlossaryTerm]:
-    return list(
-        GlossaryTerm.objects.filter(language=language)
-        .select_related("lesson__course")
-        .order_by(Lower("term"), "term")
+    """Every term in ``language`` (English where not translated), sorted for the language.
+
+    A term shown in English carries ``fallback = True``. One query.
+    """
+    rows = list(
+        GlossaryTerm.objects.filter(language__in=_languages(language)).select_related(
+            "lesson__course"
+        )
     )
+    translated = {term.slug: term for term in rows if term.language == language}
+    terms = []
+    for english in (term for term in rows if term.language == DEFAULT_LANGUAGE):
+        term = translated.get(english.slug, english)
+        term.fallback = term is english and language != DEFAULT_LANGUAGE
+        terms.append(term)
+    return sorted(terms, key=_glossary_key(language))

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from learn.models import (
     DEFAULT_LANGUAGE,
@@ -30,18 +32,18 @@ from sandbox.services import account_sync, reward_credit
 
 DEFAULT_COURSE_REWARD = Decimal("100")
 
-# Messages the pages show as they are (tests assert them).
-ANSWER_EVERY_QUESTION = "Answer every question, then check your answers."
-NOT_THIS_LESSON = "That answer is for a question that is not part of this lesson's check."
-NOT_AN_OPTION = "That answer is not one of the question's options. Choose one of them."
+# Messages the pages show as they are (tests assert them), in the active language.
+ANSWER_EVERY_QUESTION = _("Answer every question, then check your answers.")
+NOT_THIS_LESSON = _("That answer is for a question that is not part of this lesson's check.")
+NOT_AN_OPTION = _("That answer is not one of the question's options. Choose one of them.")
 
 
 class CheckRejected(Exception):
     """The submitted answers cannot be graded; nothing was recorded."""
 
     def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
+        self.message = str(message)
+        super().__init__(self.message)
 
 
 def course_reward() -> Decimal:
@@ -138,23 +140,60 @@ def grade_answers(
     return results
 
 
+def answers_in_language(*, lesson: Lesson, answers: Mapping[int, int]) -> dict[int, int]:
+    """The answers keyed by ``lesson``'s own question ids.
+
+    A learner who switched language between loading the check and submitting it posts
+    the ids of the same lesson's questions in the other language; they are moved to
+    this language's question in the same position (a translation keeps the questions'
+    order and options, learn/translations.py). Ids of another lesson's questions stay
+    as they are, and grading refuses them. One query, only when such ids are posted.
+    """
+    by_order = {question.order: question.pk for question in lesson.questions.all()}
+    own = set(by_order.values())
+    foreign = [question_id for question_id in answers if question_id not in own]
+    if not foreign:
+        return dict(answers)
+    orders = dict(
+        KnowledgeCheckQuestion.objects.filter(pk__in=foreign, lesson__key=lesson.key).values_list(
+            "pk", "order"
+        )
+    )
+    moved: dict[int, int] = {}
+    for question_id, chosen in answers.items():
+        target = by_order.get(orders.get(question_id), question_id)
+        if target in moved:
+            # The same question answered twice (in two languages): a hand-made request.
+            raise CheckRejected(NOT_THIS_LESSON)
+        moved[target] = chosen
+    return moved
+
+
 @transaction.atomic
 def check_submit(
-    *, user: Any, lesson: Lesson, answers: Mapping[int, int], now: datetime | None = None
+    *,
+    user: Any,
+    lesson: Lesson,
+    answers: Mapping[int, int],
+    now: datetime | None = None,
+    original: Lesson | None = None,
 ) -> CheckResult:
     """Grade a lesson's knowledge check; all correct completes the lesson (once).
 
     Rule (SPEC §3.2): a lesson is complete when its check is answered all correctly;
     the last lesson of a course records the course completion and pays the reward.
     Answers that do not fit the check raise ``CheckRejected`` and record nothing.
+    ``lesson`` is the row the learner answered (any language); ``original`` its English
+    row when the caller already has it (progress is kept there).
     """
+    answers = answers_in_language(lesson=lesson, answers=answers)
     results = grade_answers(questions=list(lesson.questions.all()), answers=answers)
     authenticated = getattr(user, "is_authenticated", False)
     if not authenticated or not all(result.correct for result in results):
         return CheckResult(results=results, recorded=authenticated)
     now = now or timezone.now()
-    target = progress_lesson(lesson)
-    progress, _ = LessonProgress.objects.get_or_create(
+    target = original or progress_lesson(lesson)
+    progress, _created = LessonProgress.objects.get_or_create(
         user=user, lesson=target, defaults={"first_opened_at": now, "last_opened_at": now}
     )
     # Conditional update: of two submits racing, only one sees the row still open.
@@ -215,7 +254,10 @@ def course_complete_if_done(
             amount=completion.reward_amount,
             reason=reward_reason(course),
             now=now,
-            memo=f"Learn and earn: finished the course {course.title!r}"[:255],
+            # Stored text, so written in the learner's language at the time it is paid.
+            memo=(
+                gettext("Learn and earn: finished the course “%(title)s”") % {"title": course.title}
+            )[:255],
         )
         # None: the sandbox had already paid this reason (it never pays twice).
         completion.reward_transaction_id = transaction_row.pk if transaction_row else None

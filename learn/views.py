@@ -18,7 +18,13 @@ from calculators.definitions import DEFINITIONS
 from calculators.templatetags.calculators import calculator_widget
 from learn import selectors
 from learn.forms import answer_field, read_answers
-from learn.services import CheckRejected, check_submit, course_reward, lesson_open
+from learn.services import (
+    CheckRejected,
+    answers_in_language,
+    check_submit,
+    course_reward,
+    lesson_open,
+)
 
 LESSON_TEMPLATE = "learn/lesson.html"
 CHECK_PARTIAL = "learn/lesson.html#check"
@@ -43,7 +49,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def course(request: HttpRequest, course_slug: str) -> HttpResponse:
-    curriculum = selectors.curriculum(user=request.user, language=selectors.content_language())
+    language = selectors.content_language()
+    curriculum = selectors.curriculum(user=request.user, language=language)
     entry = curriculum.course(course_slug)
     return render(
         request,
@@ -51,6 +58,7 @@ def course(request: HttpRequest, course_slug: str) -> HttpResponse:
         {
             "title": entry.course.title,
             "entry": entry,
+            "language_name": selectors.language_name(language),
             "reward": course_reward(),
             "signup_url": reverse("accounts:signup"),
         },
@@ -60,20 +68,24 @@ def course(request: HttpRequest, course_slug: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def lesson(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
     language = selectors.content_language()
-    lesson = selectors.lesson_for_page(
+    page = selectors.lesson_for_page(
         language=language, course_slug=course_slug, lesson_slug=lesson_slug
     )
+    lesson = page.lesson
     result = None
     error = ""
     selected: dict[int, int] = {}
     if request.method == "POST":
         try:
-            selected = read_answers(request.POST)
-            result = check_submit(user=request.user, lesson=lesson, answers=selected)
+            selected = answers_in_language(lesson=lesson, answers=read_answers(request.POST))
+            result = check_submit(
+                user=request.user, lesson=lesson, original=page.original, answers=selected
+            )
         except CheckRejected as rejected:
             error = rejected.message
     else:
-        lesson_open(user=request.user, lesson=lesson)
+        # Progress lives on the English row, whatever language the lesson is read in.
+        lesson_open(user=request.user, lesson=page.original)
     # Read after the write, so a just-completed lesson shows its tick and the new count.
     curriculum = selectors.curriculum(user=request.user, language=language)
     questions = [
@@ -97,6 +109,8 @@ def lesson(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResp
         "title": lesson.title,
         "position": position,
         "lesson": lesson,
+        "fallback": page.fallback,
+        "language_name": selectors.language_name(language),
         "course_entry": course_entry,
         "entry": curriculum.entry_for(lesson),
         "questions": questions,
@@ -139,5 +153,15 @@ def _widget(request: HttpRequest, lesson) -> str:
 
 @require_safe
 def glossary(request: HttpRequest) -> HttpResponse:
-    terms = selectors.glossary_terms(language=selectors.content_language())
-    return render(request, "learn/glossary.html", {"title": _("Glossary"), "terms": terms})
+    language = selectors.content_language()
+    terms = selectors.glossary_terms(language=language)
+    return render(
+        request,
+        "learn/glossary.html",
+        {
+            "title": _("Glossary"),
+            "terms": terms,
+            "language_name": selectors.language_name(language),
+            "any_fallback": any(term.fallback for term in terms),
+        },
+    )

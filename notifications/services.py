@@ -9,11 +9,14 @@ from __future__ import annotations
 import datetime
 from functools import partial
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from accounts.language import stored_language
 from notifications import errors
 from notifications.models import (
     EMAILED_KINDS,
@@ -57,8 +60,8 @@ def notification_send(
     *,
     user: AbstractBaseUser,
     kind: str,
-    title: str,
-    body: str,
+    title: str | Promise,
+    body: str | Promise,
     link: str = "",
     key: str,
     sandbox_time: datetime.datetime | None = None,
@@ -72,6 +75,12 @@ def notification_send(
     Call it inside the caller's own ``transaction.atomic`` (the sandbox holds the
     account lock there); it only adds a savepoint.
     """
+    if isinstance(title, Promise) or isinstance(body, Promise):
+        # Lazily translated text (gettext_lazy, format_lazy) is written in the
+        # recipient's stored language, not in whichever language the request runs in
+        # (docs/i18n.md); plain strings are stored as given, at no extra query.
+        with translation.override(stored_language(user) or settings.LANGUAGE_CODE):
+            title, body = str(title), str(body)
     _validate(kind=kind, title=title, link=link, key=key)
     existing = Notification.objects.filter(user=user, key=key).first()
     if existing is not None:

@@ -15,9 +15,11 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_tasks import task
 
+from accounts.language import stored_language
 from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ GONE = "gone"
 
 def _subject(notification: Notification) -> str:
     # A header must be one line; a title is plain text and could carry a newline.
-    return "Margin Lab: " + " ".join(notification.title.split())
+    return _("Margin Lab: %(title)s") % {"title": " ".join(notification.title.split())}
 
 
 def _body(notification: Notification) -> str:
@@ -39,13 +41,14 @@ def _body(notification: Notification) -> str:
     lines = [notification.body.strip(), ""]
     if notification.sandbox_time is not None:
         when = notification.sandbox_time.astimezone(datetime.UTC)
-        lines.append(f"Sandbox time: {when:%Y-%m-%d %H:%M} UTC")
+        # ISO-like in every language: unambiguous, and the same in a forwarded e-mail.
+        lines.append(_("Sandbox time: %(when)s UTC") % {"when": f"{when:%Y-%m-%d %H:%M}"})
     if notification.link:
-        lines.append(f"Open it: {site}{notification.link}")
+        lines.append(_("Open it: %(url)s") % {"url": f"{site}{notification.link}"})
     lines += [
-        f"All your notifications: {site}/notifications/",
+        _("All your notifications: %(url)s") % {"url": f"{site}/notifications/"},
         "",
-        "Margin Lab uses play money only; nothing here is financial advice.",
+        _("Margin Lab uses play money only; nothing here is financial advice."),
     ]
     return "\n".join(lines).lstrip("\n") + "\n"
 
@@ -78,12 +81,15 @@ def notification_email(notification_id: int) -> str:
             return NO_ADDRESS
         notification.emailed_at = now
         notification.save(update_fields=["emailed_at"])
-    message = EmailMessage(
-        subject=_subject(notification),
-        body=_body(notification),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
-    )
+    # The e-mail speaks the learner's stored language, whoever's request or worker
+    # happens to run this task (English when they never chose one).
+    with translation.override(stored_language(user) or settings.LANGUAGE_CODE):
+        message = EmailMessage(
+            subject=_subject(notification),
+            body=_body(notification),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[user.email],
+        )
     try:
         message.send()
     except Exception:

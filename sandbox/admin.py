@@ -18,6 +18,7 @@ from sandbox.market import last_lived_minute
 from sandbox.models import (
     Account,
     Balance,
+    EngineState,
     Fill,
     InterestCharge,
     InterestRate,
@@ -180,6 +181,13 @@ class LiquidationSaleAdmin(ReadOnlyAdmin):
 class SettingsChangeAdmin(ReadOnlyAdmin):
     list_display = ("account", "season", "setting", "old_value", "new_value", "sandbox_time")
     search_fields = ("account__user__username", "setting")
+    list_select_related = ("account__user",)
+
+
+@admin.register(EngineState)
+class EngineStateAdmin(ReadOnlyAdmin):
+    list_display = ("account", "last_margin_call_season", "last_margin_call_minute", "updated_at")
+    search_fields = ("account__user__username",)
     list_select_related = ("account__user",)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts.activation import MarginLocked
+
 
 class SandboxError(Exception):
     """Base class: a rule of the sandbox refused the request."""
@@ -44,10 +46,55 @@ class InvalidFastForward(SandboxError):
 
 
 class InvalidSettings(SandboxError):
-    """A sandbox setting outside its allowed range."""
+    """A sandbox setting outside its allowed range.
+
+    ``field`` names the settings form field the message belongs to (``None``: the whole
+    form), so the page can show it next to that field.
+    """
+
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class DuplicateRequest(SandboxError):
     """An idempotency key reused for a different kind of action (a stale or forged form)."""
 
     message = _("This form was already used for something else. Reload the page and try again.")
+
+
+# ---------------------------------------------------------------------------------------
+# Cross Margin (SPEC §6.5, §6.6)
+# ---------------------------------------------------------------------------------------
+
+
+class MarginNotActivated(MarginLocked, SandboxError):
+    """A margin action by a learner who has not passed the margin quiz.
+
+    Both a ``MarginLocked`` (what the margin gate raises and the views answer 403 to) and
+    a ``SandboxError`` (what every sandbox view already shows as a message), so whichever
+    a caller catches, nothing reaches the learner as a server error.
+    """
+
+    def __init__(self, message: str | None = None) -> None:
+        MarginLocked.__init__(self, message)
+
+
+class InvalidMarginRequest(SandboxError):
+    """A transfer, borrow or repay whose own fields make no sense (asset, amount, direction)."""
+
+
+class MarginRuleBroken(SandboxError):
+    """The account's margin state (§6.6) does not allow this action now."""
+
+
+class CoolingOffActive(SandboxError):
+    """The learner's cooling-off period forbids this action until it ends."""
+
+
+class BorrowTooLarge(SandboxError):
+    """The loan would take the collateral margin level below the kind's borrow threshold."""
+
+
+class BorrowTooSmall(SandboxError):
+    """The loan is worth less than the minimum borrow (10 USDT)."""

@@ -22,12 +22,15 @@ from calculators.fields import (
     StrictDecimalField,
     display_number_format,
 )
-from calculators.instruments import INSTRUMENTS, SYMBOLS, VALUE_ASSET
+from calculators.formulas import MARGIN_KINDS
+from calculators.instruments import ASSETS, INSTRUMENTS, SYMBOLS, VALUE_ASSET
 from config.formatting import LEDGER_PLACES, format_amount
-from sandbox.models import OrderSide, OrderType
+from sandbox.models import MAX_TOPUP_ASSETS, SPOT_ASSETS, OrderSide, OrderType, SideEffect
 from sandbox.operations.trades import BNB_DISCOUNT_PERCENT, BNB_FEE_PERCENT, FEE_PERCENT
 from sandbox.services import (
+    COOLING_OFF_DAYS,
     FAST_FORWARD_STEPS,
+    MIN_BORROW_VALUE,
     MIN_ORDER_VALUE,
     STARTING_ASSET,
     STARTING_BALANCE,
@@ -53,6 +56,8 @@ def round_amount_text(amount, asset: str) -> str:
 
 STARTING_TEXT = round_amount_text(STARTING_BALANCE, STARTING_ASSET)
 MIN_ORDER_TEXT = round_amount_text(MIN_ORDER_VALUE, VALUE_ASSET)
+MIN_BORROW_TEXT = round_amount_text(MIN_BORROW_VALUE, VALUE_ASSET)
+ASSET_CHOICES = [(asset, asset) for asset in ASSETS]
 
 
 class AmountField(StrictDecimalField):
@@ -212,3 +217,171 @@ class OrderKindForm(forms.Form):
 
 class SymbolForm(forms.Form):
     symbol = forms.ChoiceField(label=_("Symbol"), choices=SYMBOL_CHOICES, required=False)
+
+
+# ---------------------------------------------------------------------------------------
+# Cross Margin (SPEC §6.5, §6.6): transfer, borrow, repay, margin orders, settings
+# ---------------------------------------------------------------------------------------
+
+
+class MarginTransferForm(IdempotentForm):
+    direction = StrictChoiceField(
+        label=_("Direction"),
+        choices=[
+            ("in", _("Spot → Cross Margin (transfer in)")),
+            ("out", _("Cross Margin → Spot (transfer out)")),
+        ],
+    )
+    asset = StrictChoiceField(label=_("Asset"), choices=ASSET_CHOICES)
+    amount = AmountField(
+        label=_("Amount"),
+        help_text=_(
+            "While you have a loan, a transfer out must leave your collateral margin level above 2."
+        ),
+    )
+
+
+class BorrowForm(IdempotentForm):
+    asset = StrictChoiceField(label=_("Asset to borrow"), choices=ASSET_CHOICES)
+    amount = AmountField(
+        label=_("Amount"),
+        help_text=format_lazy(
+            _(
+                "At least {minimum} worth. One hour of interest is charged at once, then one "
+                "at the start of every hour while the loan is open."
+            ),
+            minimum=MIN_BORROW_TEXT,
+        ),
+    )
+
+
+class RepayForm(IdempotentForm):
+    asset = StrictChoiceField(label=_("Asset to repay"), choices=ASSET_CHOICES)
+    amount = AmountField(
+        label=_("Amount"),
+        required=False,
+        help_text=_(
+            "Interest is repaid first, then the loan. Leave empty to repay everything you "
+            "owe in this asset, as far as your Cross Margin wallet allows."
+        ),
+    )
+
+
+class MarginOrderForm(OrderForm):
+    """The order form of the Cross Margin page: the Spot order's fields and a side effect.
+    The order trades from the Cross Margin wallet (the view passes ``wallet="cross"``)."""
+
+    side_effect = StrictChoiceField(
+        label=_("Side effect"),
+        choices=SideEffect.choices,
+        initial=SideEffect.NONE,
+        help_text=_(
+            "Auto-borrow borrows exactly what your wallet lacks to pay for the order. "
+            "Auto-repay uses what the order brings in to repay the debt in that asset, "
+            "interest first."
+        ),
+    )
+
+    field_order = [*OrderForm.field_order, "side_effect"]
+
+
+class MarginOrderPreviewForm(MarginOrderForm):
+    """The same fields without the key: a preview changes nothing."""
+
+    idempotency_key = None
+
+
+TOPUP_ASSET_CHOICES = [("", _("—")), *((asset, asset) for asset in SPOT_ASSETS)]
+TOPUP_ASSET_FIELDS = tuple(f"auto_topup_asset_{n}" for n in range(1, MAX_TOPUP_ASSETS + 1))
+KIND_CHOICES = [(name, _(kind.label)) for name, kind in MARGIN_KINDS.items()]
+
+
+class MarginSettingsForm(IdempotentForm):
+    """Every setting of SPEC §6.1 but the cooling-off period (its own form). It parses;
+    the rules (levels against the margin kind, the kind only without debt, distinct
+    assets) are ``services.settings_update``'s, whose ``InvalidSettings.field`` names the
+    field to show the message next to (the asset fields share ``auto_topup_assets``)."""
+
+    use_bnb_for_fees = FeeSettingsForm.base_fields["use_bnb_for_fees"]
+    use_bnb_for_interest = StrictBooleanField(
+        label=_("Use BNB for interest"),
+        help_text=_(
+            "Pay each hour of interest in BNB at 95 % of its value whenever your Cross "
+            "Margin wallet holds enough free BNB."
+        ),
+    )
+    margin_kind = StrictChoiceField(label=_("Cross Margin kind"), choices=KIND_CHOICES)
+    margin_call_alert_level = AmountField(
+        label=_("Margin-call alert level"),
+        required=False,
+        help_text=_(
+            "Leave empty to be alerted at your margin kind's margin-call level, or set a "
+            "higher margin level to be warned earlier."
+        ),
+    )
+    auto_topup_enabled = StrictBooleanField(
+        label=_("Auto top-up"),
+        help_text=_(
+            "At a margin call, move assets from your Spot wallet into Cross Margin until the "
+            "target level. It can save a position, but it puts more of your money at risk "
+            "and can enlarge a loss."
+        ),
+    )
+    auto_topup_asset_1 = StrictChoiceField(
+        label=_("Top up with, first"), choices=TOPUP_ASSET_CHOICES, required=False
+    )
+    auto_topup_asset_2 = StrictChoiceField(
+        label=_("then"), choices=TOPUP_ASSET_CHOICES, required=False
+    )
+    auto_topup_asset_3 = StrictChoiceField(
+        label=_("then"), choices=TOPUP_ASSET_CHOICES, required=False
+    )
+    auto_topup_target = AmountField(
+        label=_("Top-up target margin level"),
+        help_text=_("Must be above your margin kind's margin-call level."),
+    )
+
+    def changes(self) -> dict:
+        """The cleaned data as ``services.settings_update`` takes it."""
+        data = self.cleaned_data
+        return {
+            "use_bnb_for_fees": data["use_bnb_for_fees"],
+            "use_bnb_for_interest": data["use_bnb_for_interest"],
+            "margin_kind": data["margin_kind"],
+            "margin_call_alert_level": data["margin_call_alert_level"],
+            "auto_topup_enabled": data["auto_topup_enabled"],
+            "auto_topup_assets": [data[name] for name in TOPUP_ASSET_FIELDS if data.get(name)],
+            "auto_topup_target": data["auto_topup_target"],
+        }
+
+    @classmethod
+    def initial_from(cls, settings) -> dict:
+        """The form's initial values from a ``SandboxSettings`` row."""
+        assets = list(settings.auto_topup_assets or [])
+        initial = {
+            "use_bnb_for_fees": settings.use_bnb_for_fees,
+            "use_bnb_for_interest": settings.use_bnb_for_interest,
+            "margin_kind": settings.margin_kind,
+            "margin_call_alert_level": settings.margin_call_alert_level,
+            "auto_topup_enabled": settings.auto_topup_enabled,
+            "auto_topup_target": settings.auto_topup_target,
+        }
+        for index, name in enumerate(TOPUP_ASSET_FIELDS):
+            initial[name] = assets[index] if index < len(assets) else ""
+        return initial
+
+
+class CoolingOffForm(IdempotentForm):
+    days = forms.TypedChoiceField(
+        label=_("Cooling-off period"),
+        choices=list(COOLING_OFF_DAYS.items()),
+        coerce=int,
+        help_text=_(
+            "Sandbox time. While it runs you cannot borrow, open new margin positions or "
+            "transfer into Cross Margin; you can still repay, close positions and transfer out."
+        ),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand a cooling-off period cannot be cancelled or shortened."),
+        error_messages={"required": _("Tick the box to confirm the cooling-off period.")},
+    )

@@ -178,15 +178,23 @@ def _apply_deltas(deltas: dict[tuple[int, int, str, str], Decimal]) -> None:
     """
     if not deltas:
         return
-    # The season's rows of the accounts involved (at most wallets × assets each): a plain
-    # filter is far cheaper to build than one condition per changed balance, and the
-    # caller holds those accounts' locks anyway.
+    # The season's rows of the accounts, wallets and assets involved (a superset of the
+    # changed balances): a plain filter is far cheaper to build than one condition per
+    # changed balance, and the caller holds those accounts' locks anyway.
     rows = {
         (row.account_id, row.season, row.wallet, row.asset): row
         # A fixed lock order: two transactions touching the same rows can never wait
         # on each other in opposite orders (a deadlock).
         for row in Balance.objects.select_for_update()
-        .filter(account_id__in={key[0] for key in deltas}, season__in={key[1] for key in deltas})
+        .filter(
+            account_id__in={key[0] for key in deltas},
+            season__in={key[1] for key in deltas},
+            wallet__in={key[2] for key in deltas},
+            asset__in={key[3] for key in deltas},
+        )
+        # Only what the update needs: reading and converting every column of every row
+        # was a visible part of each posting's cost.
+        .only("pk", "account_id", "season", "wallet", "asset", "amount")
         .order_by("pk")
     }
     changed: list[Balance] = []

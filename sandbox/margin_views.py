@@ -35,10 +35,8 @@ from calculators.instruments import COLLATERAL_TIERS, INSTRUMENTS, VALUE_ASSET
 from config.formatting import DISPLAY_PLACES, format_amount, format_decimal
 from sandbox import charts, selectors, services
 from sandbox.errors import SandboxError
-from sandbox.forms import MIN_ORDER_TEXT, OrderKindForm, SymbolForm
-
-# After the merge: from sandbox.forms (the services branch has these same forms).
-from sandbox.margin_forms import (
+from sandbox.forms import (
+    MIN_ORDER_TEXT,
     TOPUP_ASSET_FIELDS,
     BorrowForm,
     CoolingOffForm,
@@ -46,7 +44,9 @@ from sandbox.margin_forms import (
     MarginOrderPreviewForm,
     MarginSettingsForm,
     MarginTransferForm,
+    OrderKindForm,
     RepayForm,
+    SymbolForm,
 )
 from sandbox.models import Wallet
 from sandbox.operations.trades import BNB_FEE_PERCENT, FEE_PERCENT

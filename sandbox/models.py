@@ -86,6 +86,16 @@ class OrderType(models.TextChoices):
     LIMIT = "limit", _("Limit")
 
 
+class SideEffect(models.TextChoices):
+    """What a Cross Margin order does besides trading (SPEC §6.5)."""
+
+    NONE = "none", _("None")
+    # Borrow exactly the shortfall of the asset the order pays with, at placement.
+    AUTO_BORROW = "auto_borrow", _("Auto-borrow")
+    # At the fill, repay the debt of the asset received from the proceeds, interest first.
+    AUTO_REPAY = "auto_repay", _("Auto-repay")
+
+
 class OrderStatus(models.TextChoices):
     OPEN = "open", "Open"
     FILLED = "filled", "Filled"
@@ -269,12 +279,25 @@ class Order(models.Model):
     fee_asset = models.CharField(max_length=10, choices=Asset.choices, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True, help_text="Sandbox time.")
     note = models.CharField(max_length=255, blank=True)
+    side_effect = models.CharField(
+        max_length=12, choices=SideEffect.choices, default=SideEffect.NONE
+    )
+    # What auto-borrow borrowed when the order was placed (0: nothing).
+    auto_borrowed = models.DecimalField(**AMOUNT, default=ZERO)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["account", "season", "status"])]
         constraints = [
+            _choices_check("side_effect", SideEffect, "sandbox_order_side_effect_valid"),
+            models.CheckConstraint(
+                condition=Q(wallet="cross") | Q(side_effect="none"),
+                name="sandbox_order_side_effect_cross_only",
+            ),
+            models.CheckConstraint(
+                condition=Q(auto_borrowed__gte=0), name="sandbox_order_auto_borrowed_not_negative"
+            ),
             _choices_check("wallet", Wallet, "sandbox_order_wallet_valid"),
             _choices_check("symbol", Symbol, "sandbox_order_symbol_valid"),
             _choices_check("side", OrderSide, "sandbox_order_side_valid"),
@@ -731,3 +754,27 @@ class OperationKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} {self.key}"
+
+
+class EngineState(models.Model):
+    """What the risk engine must remember between catch-ups (SPEC §6.4), one row per
+    account, created the first time the margin watch needs it.
+
+    ``last_margin_call_minute`` (of ``last_margin_call_season``): margin calls are
+    repeated every 24 hours of sandbox time while the account stays in margin call, so
+    the engine must know when it last sent one, also after the learner was away.
+    """
+
+    account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="engine_state")
+    last_margin_call_season = models.PositiveIntegerField(default=0)
+    last_margin_call_minute = models.BigIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"engine state of {self.account}"
+
+    def last_margin_call(self, season: int) -> int | None:
+        """The minute of the season's last margin call (None: none yet this season)."""
+        if self.last_margin_call_season != season:
+            return None
+        return self.last_margin_call_minute

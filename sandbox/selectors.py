@@ -61,6 +61,7 @@ from sandbox.models import (
     Posting,
     SandboxSettings,
     SettingsChange,
+    SideEffect,
     SystemCode,
     TransactionKind,
     Wallet,
@@ -68,6 +69,12 @@ from sandbox.models import (
 from sandbox.operations.trades import choose_fee, free_bnb_after
 from sandbox.portfolio import BalanceRow, asset_price, average_entries, balance_rows
 from sandbox.services.clock import ClockMove
+from sandbox.services.margin import (
+    MarginOrderCheck,
+    MarginView,
+    margin_order_check,
+    margin_order_outcome,
+)
 from sandbox.services.orders import minimum_problem, order_plan, order_validate
 
 ZERO = Decimal(0)
@@ -669,12 +676,32 @@ class OrderEstimate:
 
 
 @dataclass(frozen=True)
+class AutoBorrow:
+    """What auto-borrow would borrow at placement."""
+
+    amount: Decimal
+    asset: str
+
+
+@dataclass(frozen=True)
 class OrderPreview:
     """The estimate (None when the order's own fields are refused) and, word for word,
-    what ``order_place`` would refuse it with."""
+    what ``order_place`` would refuse it with.
+
+    Cross Margin orders also carry the wallet's margin level and collateral margin level
+    before and right after placing the order (None: no debt, "∞"), the §6.6 state after,
+    and what auto-borrow would borrow (None: nothing).
+    """
 
     estimate: OrderEstimate | None
     problems: tuple[str, ...] = ()
+    margin_level_before: Decimal | None = None
+    margin_level_after: Decimal | None = None
+    collateral_margin_level_before: Decimal | None = None
+    collateral_margin_level_after: Decimal | None = None
+    state_before: str | None = None
+    state_after: str | None = None
+    auto_borrow: AutoBorrow | None = None
 
 
 def order_preview(
@@ -683,6 +710,8 @@ def order_preview(
     wallet: str,
     fields: Mapping[str, Any],
     use_bnb_for_fees: bool,
+    side_effect: str | None = None,
+    settings: SandboxSettings | None = None,
 ) -> OrderPreview:
     """What placing the order from ``wallet`` would do now, changing nothing.
 
@@ -690,8 +719,14 @@ def order_preview(
     ``minimum_problem``, the wallet's free balance) and the fee the fill would take
     (``choose_fee``), on the overview's balances of ``wallet`` only, so it shows the
     price, fee and reservation the service would apply, and every refusal with the
-    service's message.
+    service's message. A Cross Margin order also runs the margin rules the service runs
+    (``margin_order_check``: state, cooling-off, auto-borrow within the max borrow) and
+    values the wallet after it (``margin_order_outcome``). ``side_effect`` defaults to the
+    form's ``side_effect`` field; ``settings`` (the account's, loaded when not given)
+    matter for Cross orders only.
     """
+    if side_effect is None:
+        side_effect = fields.get("side_effect") or SideEffect.NONE
     try:
         request = order_validate(
             wallet=wallet,
@@ -701,6 +736,7 @@ def order_preview(
             quantity=fields.get("quantity"),
             quote_amount=fields.get("quote_amount"),
             limit_price=fields.get("limit_price"),
+            side_effect=side_effect,
         )
     except SandboxError as error:
         return OrderPreview(estimate=None, problems=(error.message,))
@@ -718,10 +754,41 @@ def order_preview(
     problems = []
     if minimum := minimum_problem(plan, request):
         problems.append(minimum)
-    if available < plan.pays_amount:
+    margin: dict[str, Any] = {}
+    borrow = ZERO
+    if wallet == Wallet.CROSS:
+        view = MarginView(
+            settings=settings or SandboxSettings.objects.get(account=overview.account),
+            time=overview.sandbox_time,
+            minute=overview.minute,
+            amounts=balances_of(overview.account),
+            prices=overview.index_prices,
+            rates=interest_rates(),
+        )
+        try:
+            check = margin_order_check(view, plan, side_effect=request.side_effect)
+        except SandboxError as error:
+            problems.append(error.message)
+            check = MarginOrderCheck(borrow=ZERO, borrow_asset=plan.pays_asset)
+        borrow = check.borrow
+        before = view.snapshot
+        after = margin_order_outcome(view, plan, check, fee, side_effect=request.side_effect)
+        margin = {
+            "margin_level_before": before.margin_level,
+            "margin_level_after": after.margin_level,
+            "collateral_margin_level_before": before.collateral_margin_level,
+            "collateral_margin_level_after": after.collateral_margin_level,
+            "state_before": before.state,
+            "state_after": after.state,
+            "auto_borrow": AutoBorrow(borrow, check.borrow_asset) if borrow > 0 else None,
+        }
+    if available + borrow < plan.pays_amount:
         problems.append(
             insufficient_message(
-                asset=plan.pays_asset, wallet=wallet, available=available, needed=plan.pays_amount
+                asset=plan.pays_asset,
+                wallet=wallet,
+                available=available + borrow,
+                needed=plan.pays_amount,
             )
         )
     resting = not plan.marketable
@@ -744,7 +811,7 @@ def order_preview(
         limit_price=plan.limit_price,
         fills_now=plan.marketable,
     )
-    return OrderPreview(estimate=estimate, problems=tuple(problems))
+    return OrderPreview(estimate=estimate, problems=tuple(problems), **margin)
 
 
 # ---------------------------------------------------------------------------------------

@@ -21,6 +21,17 @@ def _fast_and_isolated(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _english_unless_asked(settings):
+    # Django keeps the last activated language on the thread: a test that rendered a
+    # Polish page must not leave the next test speaking Polish.
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def password() -> str:
     return DEFAULT_PASSWORD

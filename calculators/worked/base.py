@@ -6,7 +6,8 @@ writes every step with the learner's own numbers. Pages and the JSON API show th
 
 Labels and formulas of steps are marked with ``gettext_noop`` so ``makemessages`` finds them;
 the view translates them when it renders. The ``substituted`` text holds only the learner's
-numbers and operators, so it is never translated.
+numbers and operators, so it is never translated; its numbers use the separators of the
+language active when it is worked out (the JSON API works it out in English).
 """
 
 from __future__ import annotations
@@ -15,18 +16,19 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
 from calculators.formulas import CONTEXT, quantize8
-from config.formatting import format_ratio
+from config.formatting import format_ratio, localize_separators
 
 
 def num(x: Decimal | int) -> str:
-    """A number as the learner would write it: grouped, no exponent, no trailing zeros.
+    """A number as the learner would write it in the active language: grouped, no
+    exponent, no trailing zeros.
 
     Values are shown rounded to 8 places like the results; negatives are wrapped in
     parentheses so they read well inside a substituted formula.
     """
     value = Decimal(x) if isinstance(x, int) else quantize8(x)
     with localcontext(CONTEXT):
-        text = f"{value.normalize():,f}"
+        text = localize_separators(f"{value.normalize():,f}")
     return f"(−{text[1:]})" if text.startswith("-") else text
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from learn.models import Lesson, LessonProgress
-from learn.quiz.models import QuizAttempt, QuizAttemptQuestion
+from learn.quiz.models import QuizAttempt, QuizAttemptQuestion, QuizTopic
 from learn.quiz.rules import quiz_rules
 
 
@@ -21,6 +21,9 @@ class LessonToReread:
     lesson: Lesson
     topic_title: str
     opened_since: bool
+    topic_slug: str = ""
+    # The lesson's title as the page shows it (translated by ``quiz_overview``).
+    lesson_title: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,10 @@ def cooldown_after_last_failure(*, user, last_submitted: QuizAttempt | None) -> 
         .select_related("question__topic__lesson__course")
         .order_by("position")
     )
-    lessons: dict[int, tuple[Lesson, str]] = {}
+    lessons: dict[int, tuple[Lesson, QuizTopic]] = {}
     for item in missed:
         topic = item.question.topic
-        lessons.setdefault(topic.lesson_id, (topic.lesson, topic.title))
+        lessons.setdefault(topic.lesson_id, (topic.lesson, topic))
     opened = set(
         LessonProgress.objects.filter(
             user=user,
@@ -70,8 +73,14 @@ def cooldown_after_last_failure(*, user, last_submitted: QuizAttempt | None) -> 
         failed_attempt=last_submitted,
         until=last_submitted.submitted_at + quiz_rules().cooldown,
         lessons=[
-            LessonToReread(lesson=lesson, topic_title=title, opened_since=lesson.pk in opened)
-            for lesson, title in sorted(lessons.values(), key=lambda pair: pair[0].key)
+            LessonToReread(
+                lesson=lesson,
+                topic_title=topic.title,
+                opened_since=lesson.pk in opened,
+                topic_slug=topic.slug,
+                lesson_title=lesson.title,
+            )
+            for lesson, topic in sorted(lessons.values(), key=lambda pair: pair[0].key)
         ],
     )
 

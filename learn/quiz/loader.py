@@ -122,9 +122,22 @@ def read_quiz_dir(quiz_dir: Path) -> list[ParsedQuizTopic]:
 
 
 def step_quiz_bank(*, parsed, root: Path, report, now: datetime) -> None:
-    """The ``learn_load`` step for one language directory (``root``)."""
-    language = root.name
+    """The ``learn_load`` step for one language directory (``root``).
+
+    A translated bank (``zh_Hant/quiz/``, ``pl/quiz/``) is checked against the English
+    one first (learn/translations.py): same ids, answers, option counts, lessons and
+    numbers. Attempts always draw the English rows; translated rows are what the pages
+    show in that language (docs/quiz.md).
+    """
+    language = parsed.language
     topics = read_quiz_dir(root / QUIZ_DIR)
+    if language != DEFAULT_LANGUAGE and topics:
+        from learn.translations import compare_quiz_topics
+
+        english = read_quiz_dir(root.parent / DEFAULT_LANGUAGE / QUIZ_DIR)
+        errors = compare_quiz_topics(english, topics, language=language)
+        if errors:
+            raise errors[0]
     # Progress rows point at the default-language lesson, so the quiz does too: the
     # cooldown's "have you reread it?" then holds whatever language the lesson was read in.
     lesson_ids = dict(

@@ -50,12 +50,6 @@ def _new_token(taken: set[str]) -> str:
             return token
 
 
-def _bank_language(language: str) -> str:
-    if QuizQuestion.objects.filter(language=language, retired=False).exists():
-        return language
-    return DEFAULT_LANGUAGE
-
-
 @transaction.atomic
 def attempt_start(
     *, user, now: datetime, language: str = DEFAULT_LANGUAGE, rng: random.Random | None = None
@@ -98,9 +92,11 @@ def attempt_start(
         )
 
     rules = quiz_rules()
-    language = _bank_language(language)
+    # Always the English bank: its rows are what an attempt stores and grades, so an
+    # attempt started in one language can be read and submitted in another. The page
+    # shows each question's translation by its id (selectors.shown_questions).
     bank = QuizQuestion.objects.filter(
-        language=language, retired=False, topic__retired=False
+        language=DEFAULT_LANGUAGE, retired=False, topic__retired=False
     ).values_list("pk", "topic_id", "options")
     by_topic: dict[int, list[int]] = {}
     option_counts: dict[int, int] = {}
@@ -121,6 +117,7 @@ def attempt_start(
 
     attempt = QuizAttempt.objects.create(
         user=user,
+        # The language it was started in, for the record; it decides nothing.
         language=language,
         started_at=now,
         expires_at=now + rules.attempt_duration,

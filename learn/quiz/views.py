@@ -11,19 +11,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.activation import remember_in_session
 from config.ratelimit import RateLimit
-from learn.models import DEFAULT_LANGUAGE
 from learn.quiz import services
 from learn.quiz.errors import AttemptNotFound, QuizError, StatementNotAccepted
 from learn.quiz.forms import StatementForm, posted_answers
 from learn.quiz.rules import quiz_rules
-from learn.quiz.selectors import attempt_for_page, quiz_overview
+from learn.quiz.selectors import attempt_for_page, quiz_overview, shown_questions
 from learn.quiz.statement import RISK_STATEMENT
+from learn.selectors import content_language, language_name
 
 TOO_MANY = 429
 REFUSED = 400
@@ -52,7 +52,7 @@ def _rate_limited(request: HttpRequest, action: str) -> str | None:
 
 
 def _language() -> str:
-    return (get_language() or DEFAULT_LANGUAGE).split("-")[0] or DEFAULT_LANGUAGE
+    return content_language()
 
 
 def _home(request: HttpRequest, *, error: str | None = None, form=None, status: int = 200):
@@ -103,7 +103,8 @@ def _attempt(request: HttpRequest, attempt_id: int, *, error=None, posted=None, 
     if attempt is None:
         raise Http404(_("No such attempt."))
     now = timezone.now()
-    items = list(attempt.questions.all())
+    language = _language()
+    items = shown_questions(attempt=attempt, language=language)
     return render(
         request,
         "learn/quiz/attempt.html",
@@ -115,6 +116,8 @@ def _attempt(request: HttpRequest, attempt_id: int, *, error=None, posted=None, 
             "is_expired": attempt.is_expired(now=now),
             "minutes_left": max(0, int((attempt.expires_at - now).total_seconds()) // 60),
             "missed_lessons": _missed_lessons(items) if attempt.submitted_at else [],
+            "any_fallback": any(item.fallback for item in items),
+            "language_name": language_name(language),
             "error": error,
             "posted": posted or {},
             "rules": quiz_rules(),
@@ -123,13 +126,14 @@ def _attempt(request: HttpRequest, attempt_id: int, *, error=None, posted=None, 
     )
 
 
-def _missed_lessons(items) -> list:
-    """The lessons of the missed topics: opening these lifts the cooldown (cooldown.py)."""
+def _missed_lessons(items) -> list[tuple]:
+    """(lesson, title shown) of the missed topics: opening these lifts the cooldown."""
     lessons = {}
-    for item in items:
-        if item.correct is False:
-            lessons.setdefault(item.question.topic.lesson_id, item.question.topic.lesson)
-    return sorted(lessons.values(), key=lambda lesson: lesson.key)
+    for shown in items:
+        if shown.item.correct is False:
+            topic = shown.item.question.topic
+            lessons.setdefault(topic.lesson_id, (topic.lesson, shown.topic_lesson_title))
+    return sorted(lessons.values(), key=lambda pair: pair[0].key)
 
 
 @login_required

@@ -7,15 +7,29 @@ limit-order fills, then interest, then the margin check).
 
 from __future__ import annotations
 
+from sandbox.engine.cooling_off import CoolingOffEnd
 from sandbox.engine.core import CHUNK_MINUTES, CatchUp, Rule, catch_up
+from sandbox.engine.interest import HourlyInterest
 from sandbox.engine.limit_orders import LimitOrderFills
+from sandbox.engine.margin_watch import MarginWatch
 from sandbox.models import Account, Fill
 from sandbox.operations.session import Session
 
 # The rules, in the order they act within one minute.
-RULES: tuple[type[Rule], ...] = (LimitOrderFills,)
+# SPEC §6.4: fills, then interest (at an hour boundary), then the margin check.
+RULES: tuple[type[Rule], ...] = (LimitOrderFills, HourlyInterest, MarginWatch, CoolingOffEnd)
 
-__all__ = ["CHUNK_MINUTES", "RULES", "CatchUp", "LimitOrderFills", "Rule", "account_catch_up"]
+__all__ = [
+    "CHUNK_MINUTES",
+    "RULES",
+    "CatchUp",
+    "CoolingOffEnd",
+    "HourlyInterest",
+    "LimitOrderFills",
+    "MarginWatch",
+    "Rule",
+    "account_catch_up",
+]
 
 
 def account_catch_up(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sandbox.engine.core import CatchUp
-from sandbox.models import Order, OrderSide, OrderStatus, OrderType, Wallet
+from sandbox.models import LOCKED_WALLET, Order, OrderSide, OrderStatus, OrderType, SideEffect
 from sandbox.operations.trades import fill_order
 from sandbox.pricing import datetime_of
 
@@ -17,8 +17,21 @@ class LimitOrderFills:
     turns ``filled`` in the same step (and ``Fill.order`` is unique in the database).
     """
 
+    # A fill usually does not depend on queued interest, so the run keeps it queued and
+    # posts a catch-up's interest with one ledger write (see ``_needs_posted_interest``).
+    keeps_pending = True
+
     def __init__(self) -> None:
         self.pending: list[tuple[int, int, Order]] = []
+
+    @staticmethod
+    def _needs_posted_interest(run: CatchUp, orders: list[Order]) -> bool:
+        """Post the queued interest before these fills when they depend on it: an
+        auto-repay fill repays interest first, and interest paid in BNB uses the BNB a
+        fill's fee may need."""
+        return any(order.side_effect == SideEffect.AUTO_REPAY for order in orders) or any(
+            charge.paid_in_bnb for charge in run.pending
+        )
 
     def prepare(self, run: CatchUp) -> None:
         orders = Order.objects.filter(
@@ -26,7 +39,6 @@ class LimitOrderFills:
             season=run.account.season,
             status=OrderStatus.OPEN,
             order_type=OrderType.LIMIT,
-            wallet=Wallet.SPOT,
         ).order_by("id")
         pending = []
         for order in orders:
@@ -43,14 +55,20 @@ class LimitOrderFills:
         self.pending = sorted(pending, key=lambda item: (item[0], item[1]))
 
     def next_minute(self, run: CatchUp, after: int) -> int | None:
-        for minute, _, _ in self.pending:
-            if minute >= after:
+        for minute, order_id, _ in self.pending:
+            if minute >= after and order_id not in run.cancelled_orders:
                 return minute
         return None
 
     def apply(self, run: CatchUp, minute: int) -> None:
-        due = [item for item in self.pending if item[0] == minute]
+        due = [
+            item
+            for item in self.pending
+            if item[0] == minute and item[1] not in run.cancelled_orders
+        ]
         self.pending = [item for item in self.pending if item[0] != minute]
+        if due and self._needs_posted_interest(run, [order for _, _, order in due]):
+            run.flush()
         for _, _, order in due:
             run.fills.append(
                 fill_order(
@@ -59,7 +77,9 @@ class LimitOrderFills:
                     price=order.limit_price,
                     minute=minute,
                     sandbox_time=datetime_of(minute),
-                    from_wallet=Wallet.SPOT_LOCKED,
+                    # Every trading wallet's resting orders (Spot, Cross Margin) pay from
+                    # what they reserved in its locked twin.
+                    from_wallet=LOCKED_WALLET[order.wallet],
                 )
             )
         if due:

@@ -6,8 +6,8 @@ never promise a price, fee or reservation that placing the order would not apply
 ``fill_order``, ``order_reserve`` and ``order_release`` post to the ledger and assume
 the caller holds the account lock.
 
-Nothing here assumes a wallet: an order trades from ``order.wallet`` (Spot today, Cross
-Margin next), reserves into that wallet's locked twin, receives into it and pays its fee
+Nothing here assumes a wallet: an order trades from ``order.wallet`` (Spot or Cross
+Margin), reserves into that wallet's locked twin, receives into it and pays its fee
 from it.
 """
 
@@ -47,10 +47,12 @@ from sandbox.models import (
     OrderSide,
     OrderStatus,
     OrderType,
+    SideEffect,
     SystemCode,
     TransactionKind,
     Wallet,
 )
+from sandbox.operations.margin import auto_repay
 from sandbox.operations.session import Session
 from sandbox.portfolio import held, last_average_entry
 
@@ -319,6 +321,18 @@ def fill_order(
             "note",
         ]
     )
+    if order.side_effect == SideEffect.AUTO_REPAY:
+        # Auto-repay (SPEC §6.5): the proceeds - what arrived, less a fee taken from it -
+        # repay the debt of the received asset, interest first. Here, so a market order
+        # and a limit order the engine fills later share it.
+        proceeds = plan.receive_amount - (fee.amount if fee.asset == plan.receive_asset else ZERO)
+        auto_repay(
+            session,
+            Clock(minute, sandbox_time),
+            order,
+            asset=plan.receive_asset,
+            proceeds=proceeds,
+        )
     return fill
 
 

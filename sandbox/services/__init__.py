@@ -27,13 +27,26 @@ from sandbox.services.clock import (
     ClockMove,
     clock_fast_forward,
 )
+from sandbox.services.margin import (
+    MIN_BORROW_VALUE,
+    margin_borrow,
+    margin_message,
+    margin_repay,
+    margin_transfer,
+)
 from sandbox.services.orders import MIN_ORDER_VALUE, order_cancel, order_place
 from sandbox.services.rewards import reward_credit
-from sandbox.services.settings import settings_update
+from sandbox.services.settings import (
+    COOLING_OFF_DAYS,
+    cooling_off_start,
+    settings_update,
+)
 
 __all__ = [
+    "COOLING_OFF_DAYS",
     "FAST_FORWARD_HOURS",
     "FAST_FORWARD_STEPS",
+    "MIN_BORROW_VALUE",
     "MIN_ORDER_VALUE",
     "STARTING_ASSET",
     "STARTING_BALANCE",
@@ -42,6 +55,11 @@ __all__ = [
     "account_reset",
     "account_sync",
     "clock_fast_forward",
+    "cooling_off_start",
+    "margin_borrow",
+    "margin_message",
+    "margin_repay",
+    "margin_transfer",
     "order_cancel",
     "order_place",
     "reward_credit",

@@ -14,6 +14,7 @@ from sandbox.clock import Clock
 from sandbox.ledger import system_accounts
 from sandbox.models import Account, Asset, Fill, Order, OrderStatus, SandboxSettings
 from sandbox.operations.funding import season_close, season_open
+from sandbox.operations.margin import loans_settle
 from sandbox.operations.session import Session
 from sandbox.operations.trades import order_release
 from sandbox.services.base import catch_up, locked_operation
@@ -87,7 +88,8 @@ def account_reset(
 ) -> Account:
     """Start a fresh season.
 
-    Rule: open orders are cancelled (reservations released), every remaining balance of
+    Rule: open orders (Spot and Cross Margin) are cancelled (reservations released), open
+    loans are settled with the lending pool by the treasury, every remaining balance of
     the season goes back to the treasury, and the next season starts with 10,000 USDT.
     Earlier seasons' transactions, orders and fills stay as they were, readable in the
     history. The clock does not go back and settings are kept (a reset is no way out
@@ -101,6 +103,9 @@ def account_reset(
             account=account, season=account.season, status=OrderStatus.OPEN
         ).order_by("id"):
             order_release(op.session, order, op.clock, reason="Cancelled by the account reset")
+        # Open Cross Margin loans are settled with the lending pool by the treasury, so
+        # the pool is owed nothing by a closed season (docs/decisions.md).
+        loans_settle(op.session, op.clock)
         season_close(op.session, op.clock)
         account.season += 1
         account.save(update_fields=["season"])

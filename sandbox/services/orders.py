@@ -23,12 +23,15 @@ from sandbox.ledger import balance_of, insufficient_message
 from sandbox.models import (
     SYMBOL_ASSETS,
     Account,
+    Asset,
     Order,
     OrderSide,
     OrderStatus,
     OrderType,
+    SideEffect,
     Wallet,
 )
+from sandbox.operations.margin import borrow_charged
 from sandbox.operations.trades import (
     OrderPlan,
     fill_order,
@@ -37,13 +40,14 @@ from sandbox.operations.trades import (
     plan_order,
 )
 from sandbox.services.base import locked_operation
+from sandbox.services.margin import MarginView, margin_gate, margin_order_check
 
 MIN_ORDER_VALUE = Decimal("10")
 # Anything above this is a typo or an attack, not an order: it would also overflow the
 # 22 integer digits of an amount column.
 MAX_INPUT = Decimal("1E15")
-# The wallets orders trade from in this release; Cross Margin orders come with loans.
-TRADING_WALLETS: tuple[str, ...] = (Wallet.SPOT,)
+# The wallets orders trade from.
+TRADING_WALLETS: tuple[str, ...] = (Wallet.SPOT, Wallet.CROSS)
 
 NOTHING_TRADED = gettext_noop(
     "At this price, {amount} USDT buys less than the smallest quantity of {base} "
@@ -63,6 +67,7 @@ class OrderRequest:
     quantity: Decimal | None
     quote_amount: Decimal | None
     limit_price: Decimal | None
+    side_effect: str = SideEffect.NONE
 
 
 def _positive(value: Any, what: str) -> Decimal | None:
@@ -88,10 +93,15 @@ def order_validate(
     quantity: Any,
     quote_amount: Any,
     limit_price: Any,
+    side_effect: Any = SideEffect.NONE,
 ) -> OrderRequest:
     """Check an order's own fields (no account needed); ``InvalidOrder`` says what is wrong."""
     if wallet not in TRADING_WALLETS:
-        raise InvalidOrder(_("Orders can be placed from the Spot wallet only, for now."))
+        raise InvalidOrder(_("Orders trade from the Spot or the Cross Margin wallet."))
+    if side_effect not in SideEffect.values:
+        raise InvalidOrder(_("Choose no side effect, auto-borrow or auto-repay."))
+    if wallet != Wallet.CROSS and side_effect != SideEffect.NONE:
+        raise InvalidOrder(_("Auto-borrow and auto-repay are for Cross Margin orders."))
     if symbol not in SYMBOL_ASSETS:
         raise InvalidOrder(
             _("Choose one of these symbols: {symbols}.").format(symbols=", ".join(SYMBOL_ASSETS))
@@ -128,7 +138,9 @@ def order_validate(
         raise InvalidOrder(
             _("A market order fills at the market price; leave the limit price empty.")
         )
-    return OrderRequest(wallet, symbol, side, order_type, quantity, quote_amount, limit_price)
+    return OrderRequest(
+        wallet, symbol, side, order_type, quantity, quote_amount, limit_price, side_effect
+    )
 
 
 def order_plan(request: OrderRequest, *, index: Decimal) -> OrderPlan:
@@ -183,10 +195,11 @@ def order_place(
     quantity: Decimal | None = None,
     quote_amount: Decimal | None = None,
     limit_price: Decimal | None = None,
+    side_effect: str = SideEffect.NONE,
     idempotency_key: str,
     now: datetime | None = None,
 ) -> Order:
-    """Place an order from ``wallet`` (Spot in this release).
+    """Place an order from ``wallet``: ``"spot"`` or ``"cross"`` (Cross Margin).
 
     Rules: size it in the base asset (``quantity``) or in USDT (``quote_amount``, turned
     into a quantity at the index price for a market order, at the limit price for a
@@ -206,6 +219,14 @@ def order_place(
 
     The fee (0.1% of what is received, or 0.075% of the value in BNB) is in
     ``operations.trades.fill_order``.
+
+    Cross Margin orders (margin activation needed) trade from the Cross Margin wallet and
+    reserve into its "in orders" twin; they are refused while the account is being
+    liquidated and obey the cooling-off period (``margin.margin_order_check``).
+    ``side_effect="auto_borrow"`` borrows exactly what the wallet lacks to pay for the
+    order, at placement, with its hour of interest; ``"auto_repay"`` repays the debt of
+    the asset received from the proceeds when the order fills (now, or later for a
+    resting limit order), interest first.
     """
     request = order_validate(
         wallet=wallet,
@@ -215,7 +236,10 @@ def order_place(
         quantity=quantity,
         quote_amount=quote_amount,
         limit_price=limit_price,
+        side_effect=side_effect,
     )
+    if request.wallet == Wallet.CROSS:
+        margin_gate(account)
     with locked_operation(account, operation="order_place", key=idempotency_key, now=now) as op:
         if op.replayed:
             return op.replayed.order
@@ -225,6 +249,24 @@ def order_place(
         problem = minimum_problem(plan, request)
         if problem:
             raise OrderTooSmall(problem)
+        borrowed = Decimal(0)
+        if request.wallet == Wallet.CROSS:
+            view = MarginView.of(op)
+            check = margin_order_check(view, plan, side_effect=request.side_effect)
+            if check.borrow > 0:
+                borrow_charged(
+                    op.session,
+                    clock,
+                    asset=check.borrow_asset,
+                    amount=check.borrow,
+                    hourly_rate_percent=view.hourly_rate(check.borrow_asset),
+                    bnb_kept=plan.pays_amount if plan.pays_asset == Asset.BNB else Decimal(0),
+                    memo=(
+                        f"Auto-borrow {format_amount(check.borrow, check.borrow_asset)} "
+                        f"{check.borrow_asset} for a {request.symbol} {request.side} order"
+                    ),
+                )
+                borrowed = check.borrow
         _check_available(
             account, wallet=request.wallet, asset=plan.pays_asset, needed=plan.pays_amount
         )
@@ -240,6 +282,8 @@ def order_place(
             limit_price=request.limit_price,
             placed_minute=clock.minute,
             placed_at=clock.time,
+            side_effect=request.side_effect,
+            auto_borrowed=borrowed,
         )
         if plan.marketable:
             fill_order(

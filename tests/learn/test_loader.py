@@ -14,6 +14,7 @@ from django.utils import timezone
 from learn.loader import load_content
 from learn.models import Course, GlossaryTerm, KnowledgeCheckQuestion, Lesson, LessonProgress
 from learn.parsing import ContentError
+from tests.learn.translation_fixtures import write_translation
 
 TERM = """\
 [[glossary]]
@@ -181,12 +182,8 @@ def test_it_raises_content_errors_from_the_function_too(tree):
 
 
 def test_it_loads_each_language_directory_with_its_own_rows(two_lessons):
-    polish = two_lessons.root / "pl" / "basics"
-    polish.mkdir(parents=True)
-    for path in (two_lessons.en / "basics").iterdir():
-        (polish / path.name).write_text(
-            path.read_text().replace("A lesson", "Lekcja"), encoding="utf-8"
-        )
+    # Copying the English files would not do: Polish writes "3,000" as "3 000".
+    write_translation(two_lessons.root, "pl")
     load_content(root=two_lessons.root)
     assert set(Lesson.objects.values_list("language", "key")) == {
         ("en", "basics/one"),

@@ -6,7 +6,10 @@ import datetime
 
 import pytest
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
+from accounts.models import LearnerPreferences
 from notifications import errors
 from notifications.models import Kind, Notification
 from notifications.services import notification_send
@@ -155,3 +158,26 @@ def test_a_kind_given_as_plain_text_is_emailed_too(learner, django_capture_on_co
 
     assert notification.kind == Kind.AUTO_TOP_UP
     assert len(callbacks) == 1
+
+
+def test_lazily_translated_text_is_stored_in_the_recipients_language(learner, other_learner):
+    LearnerPreferences.objects.create(user=learner, language="zh-hant")
+    # The engine may run inside another learner's (Polish) request.
+    with translation.override("pl"):
+        mine = notification_send(
+            user=learner,
+            kind=Kind.MARGIN_CALL,
+            title=gettext_lazy("Margin call"),
+            body=gettext_lazy("Liquidation"),
+            key="lazy-1",
+        )
+        theirs = notification_send(
+            user=other_learner,
+            kind=Kind.MARGIN_CALL,
+            title=gettext_lazy("Margin call"),
+            body="as given",
+            key="lazy-1",
+        )
+    assert (mine.title, mine.body) == ("追加保證金通知", "強制平倉")
+    # No stored language: English, not the language of the request that sent it.
+    assert (theirs.title, theirs.body) == ("Margin call", "as given")

@@ -7,7 +7,9 @@ import smtplib
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
+from accounts.models import LearnerPreferences
 from notifications import tasks
 from notifications.models import Notification
 from tests.factories import UserFactory
@@ -106,3 +108,23 @@ def test_the_immediate_backend_runs_it_when_enqueued(learner, mailoutbox, settin
     assert result.return_value == tasks.SENT
     assert len(mailoutbox) == 1
     assert Notification.objects.get().emailed_at is not None
+
+
+def test_the_email_speaks_the_learners_stored_language_whoever_runs_it(learner, mailoutbox):
+    LearnerPreferences.objects.create(user=learner, language="pl")
+    notification = NotificationFactory(
+        user=learner,
+        title="Wezwanie do uzupełnienia depozytu",
+        body="Twój poziom depozytu spadł do 1,29.",
+        link="/sandbox/",
+        sandbox_time=datetime.datetime(2026, 3, 2, 14, 7, tzinfo=datetime.UTC),
+    )
+    # The task runs in whatever language the request or worker had active.
+    with translation.override("zh-hant"):
+        assert run(notification.pk) == tasks.SENT
+    [email] = mailoutbox
+    assert email.subject == "Margin Lab: Wezwanie do uzupełnienia depozytu"
+    assert "Czas w piaskownicy: 2026-03-02 14:07 UTC" in email.body
+    assert "Otwórz: " in email.body
+    assert "Margin Lab używa wyłącznie wirtualnych pieniędzy" in email.body
+    assert "Sandbox time" not in email.body

@@ -5,6 +5,9 @@
    wallet, asset), and no learner posting lacks its balance row.
 3. No learner balance is negative.
 4. System accounts have no cached balances (they are always the sum of postings).
+5. What learners owe in Cross Margin (their ``cross_debt`` and ``cross_interest``
+   wallets) equals, per wallet and asset, minus the lending pool's same wallets: a loan
+   is never created, repaid or written off on one side only.
 
 Prints a summary and exits with status 1 (``CommandError``) on any break. All checks
 run as grouped SQL, so memory does not grow with the ledger.
@@ -29,7 +32,14 @@ from django.db.models import (
 from django.db.models.functions import Abs, Coalesce
 
 from calculators.formulas import quantize8
-from sandbox.models import AMOUNT, Balance, LedgerTransaction, Posting
+from sandbox.models import (
+    AMOUNT,
+    DEBT_WALLETS,
+    Balance,
+    LedgerTransaction,
+    Posting,
+    SystemCode,
+)
 
 # SQLite sums decimals in binary floating point, so a balanced transaction may sum to
 # 1e-12 there. Any real break is at least one unit of the 8th place.
@@ -132,6 +142,9 @@ class Command(BaseCommand):
         if system_cached:
             problems.append(f"{system_cached} cached balance row(s) belong to system accounts.")
 
+        debt = self.debt_mismatches()
+        problems += debt[:SHOWN]
+
         transactions = LedgerTransaction.objects.count()
         postings = Posting.objects.count()
         balances = Balance.objects.count()
@@ -145,6 +158,7 @@ class Command(BaseCommand):
             "posting groups without a balance": orphan_count,
             "negative learner balances": negative_count,
             "system-account balance rows": system_cached,
+            "debts not mirrored by the lending pool": len(debt),
         }
         if not problems:
             self.stdout.write(self.style.SUCCESS("Ledger OK: every invariant holds."))
@@ -153,3 +167,30 @@ class Command(BaseCommand):
             self.stderr.write(problem)
         summary = ", ".join(f"{count} {what}" for what, count in counts.items() if count)
         raise CommandError(f"Ledger audit failed: {summary}.")
+
+    def debt_mismatches(self) -> list[str]:
+        """Learner debt per (wallet, asset) against minus the lending pool's: two grouped
+        queries over the postings of the debt wallets."""
+
+        def sums(postings) -> dict[tuple[str, str], Decimal]:
+            rows = (
+                postings.filter(wallet__in=DEBT_WALLETS)
+                .order_by()
+                .values("wallet", "asset")
+                .annotate(total=Sum("amount"))
+            )
+            return {(row["wallet"], row["asset"]): row["total"] for row in rows}
+
+        learners = sums(Posting.objects.filter(account__user__isnull=False))
+        pool = sums(Posting.objects.filter(account__system_code=SystemCode.LENDING_POOL))
+        problems = []
+        for wallet, asset in sorted(set(learners) | set(pool)):
+            owed = learners.get((wallet, asset), Decimal(0))
+            lent = pool.get((wallet, asset), Decimal(0))
+            # Many postings summed: allow SQLite's floating-point sums a unit per 10^8.
+            if abs(owed + lent) > HALF_UNIT * 2:
+                problems.append(
+                    f"Learners owe {quantize8(owed)} {asset} in {wallet}, but the lending "
+                    f"pool's {wallet} holds {quantize8(lent)} {asset}."
+                )
+        return problems

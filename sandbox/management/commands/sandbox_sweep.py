@@ -2,7 +2,8 @@
 
 Correctness never depends on this command - every page and action catches its account
 up first (SPEC §6.4). The sweep exists so that what happens while a learner is away
-(fills now; margin calls and liquidations later) is recorded, and notified, on time.
+(limit-order fills, hourly interest, margin calls, auto top-ups, liquidations, the end
+of a cooling-off period) is recorded, and notified, on time.
 
 Sharding: ``--shard I/N`` (1-based: ``1/4`` … ``4/4``) takes the accounts whose id
 modulo N equals I − 1, so N workers (cron entries, timers, queue jobs) together cover
@@ -21,7 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import F
 from django.db.models.functions import Mod
 
-from sandbox.models import Account
+from sandbox.models import Account, Liquidation
 from sandbox.services import account_refresh
 
 SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
@@ -40,7 +41,10 @@ def parse_shard(value: str) -> tuple[int, int]:
 
 
 class Command(BaseCommand):
-    help = "Bring every learner's sandbox account up to its clock (fills limit orders)."
+    help = (
+        "Bring every learner's sandbox account up to its clock: limit-order fills, "
+        "interest, margin calls, auto top-ups, liquidations."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -59,6 +63,7 @@ class Command(BaseCommand):
             .values_list("id", flat=True)
         )
         started = time.perf_counter()
+        first_liquidation = Liquidation.objects.order_by("-id").values_list("id", flat=True).first()
         swept = fills = 0
         failures: list[str] = []
         for account_id in ids.iterator(chunk_size=500):
@@ -70,9 +75,11 @@ class Command(BaseCommand):
             swept += 1
             fills += len(made)
         elapsed = time.perf_counter() - started
+        liquidations = Liquidation.objects.filter(id__gt=first_liquidation or 0).count()
         self.stdout.write(
             f"Swept {swept} account(s) in shard {index}/{count}: {fills} limit order(s) "
-            f"filled, {len(failures)} failure(s), {elapsed:.2f} s."
+            f"filled, {len(failures)} failure(s), {liquidations} liquidation(s), "
+            f"{elapsed:.2f} s."
         )
         if failures:
             for failure in failures:
