@@ -11,9 +11,9 @@ account, and a liquidation id of someone else is a 404.
 The margin actions are plain POSTs that redirect back with a message (they change the
 whole page); only the order preview uses htmx, and it has a GET page without it.
 
-The services (``margin_transfer``, ``margin_borrow``, ``margin_repay``, the Cross
-``order_place``, ``settings_update(**changes)``, ``cooling_off_start``) are looked up on
-``sandbox.services`` when called, not imported by name.
+The services: ``margin_transfer``, ``margin_borrow``, ``margin_repay``, the Cross
+``order_place(wallet="cross", side_effect=...)``, ``settings_update(**changes)``,
+``cooling_off_start``.
 """
 
 from __future__ import annotations
@@ -339,11 +339,6 @@ def _refused(request, account, *, name: str, form, error: str | None = None):
     return render(request, "sandbox/margin.html", context, status=INVALID)
 
 
-def _call(service_name: str, **kwargs):
-    """Call one of the margin services by name (they are A's, on sandbox.services)."""
-    return getattr(services, service_name)(**kwargs)
-
-
 @margin_required
 @require_POST
 def margin_transfer(request):
@@ -353,8 +348,7 @@ def margin_transfer(request):
         return _refused(request, account, name="transfer", form=form)
     data = form.cleaned_data
     try:
-        _call(
-            "margin_transfer",
+        services.margin_transfer(
             account=account,
             asset=data["asset"],
             amount=data["amount"],
@@ -384,8 +378,7 @@ def margin_borrow(request):
         return _refused(request, account, name="borrow", form=form)
     data = form.cleaned_data
     try:
-        _call(
-            "margin_borrow",
+        services.margin_borrow(
             account=account,
             asset=data["asset"],
             amount=data["amount"],
@@ -415,8 +408,7 @@ def margin_repay(request):
     amount = data.get("amount")  # None: everything owed in the asset
     before = selectors.margin_overview(account=account).snapshot.asset(data["asset"]).owed
     try:
-        _call(
-            "margin_repay",
+        services.margin_repay(
             account=account,
             asset=data["asset"],
             amount=amount,
@@ -453,8 +445,7 @@ def margin_order_place(request):
         return _refused(request, account, name="order", form=form)
     data = form.cleaned_data
     try:
-        order = _call(
-            "order_place",
+        order = services.order_place(
             account=account,
             symbol=data["symbol"],
             side=data["side"],
@@ -542,8 +533,7 @@ def margin_settings_update(request):
             messages.info(request, _("Nothing changed: these are already your settings."))
             return redirect("sandbox:settings")
         try:
-            _call(
-                "settings_update",
+            services.settings_update(
                 account=account,
                 idempotency_key=str(form.cleaned_data["idempotency_key"]),
                 **changes,
@@ -566,8 +556,7 @@ def cooling_off_start(request):
     form = CoolingOffForm(request.POST)
     if form.is_valid():
         try:
-            settings = _call(
-                "cooling_off_start",
+            settings = services.cooling_off_start(
                 account=account,
                 days=form.cleaned_data["days"],
                 idempotency_key=str(form.cleaned_data["idempotency_key"]),

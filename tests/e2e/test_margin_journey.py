@@ -3,9 +3,6 @@ auto top-up, transfers into Cross Margin, buys BTC with auto-borrow, fast-forwar
 scripted crash, sees the margin-call notification and the auto top-up, then opens the
 liquidation report.
 
-NEEDS THE SERVICES AND ENGINE BRANCHES (margin-services, margin-engine): the forms call
-A's services, and the margin call, the auto top-up and the liquidation are B's engine.
-
 The crash is scripted with two scenario events starting after "now" (the learner's
 clock starts at real time): BTC −28 % over two hours (margin level ≈ 1.2: a margin
 call, and auto top-up brings it back to 1.5 from the Spot wallet), then a one-minute

@@ -1,10 +1,6 @@
-"""The Cross Margin page's actions through the real services (helper A's
-``sandbox.services.margin`` and ``settings``): transfer, borrow, repay, the margin order
-with its preview, the margin settings and the cooling-off period.
-
-NEEDS THE SERVICES BRANCH (margin-services): run after it is merged. Without it these
-tests fail on the missing services (``services.margin_transfer`` and friends).
-"""
+"""The Cross Margin page's actions through the real services (``sandbox.services.margin``
+and ``settings``): transfer, borrow, repay, the margin order with its preview, the margin
+settings and the cooling-off period."""
 
 from __future__ import annotations
 
