@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from accounts.views import login_throttled, password_change_throttled, set_language
 from config import views
+from sandbox.margin_views import insurance_fund
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("calculators/", include("calculators.urls")),
     path("api/calculators/", include("calculators.api_urls")),
     path("sandbox/", include("sandbox.urls")),
+    path("insurance-fund/", insurance_fund, name="insurance_fund"),
     path("notifications/", include("notifications.urls")),
     # The admin's own views behind the site's password limiter (they match before
     # admin.site.urls, which has no limit): one count per account and address,

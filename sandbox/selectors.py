@@ -7,34 +7,62 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    DecimalField,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from calculators.formulas import percent_change
+from calculators.formulas import MARGIN_KINDS, MarginKind, hourly_interest_charge, percent_change
+from config.formatting import format_amount
 from sandbox import pricing
 from sandbox.clock import account_clock
-from sandbox.cross import interest_rates
+from sandbox.cross import (
+    CrossAsset,
+    CrossSnapshot,
+    MaxBorrow,
+    cross_snapshot,
+    hourly_rate_percent,
+    interest_rates,
+    max_borrow,
+    threshold_price,
+)
 from sandbox.errors import SandboxError
 from sandbox.ledger import balances_of, insufficient_message
 from sandbox.market import Market, load_market
 from sandbox.models import (
+    ASSET_SYMBOL,
+    DEBT_WALLETS,
     SYMBOL_ASSETS,
     Account,
     Asset,
     Balance,
+    InterestCharge,
     LedgerTransaction,
+    Liquidation,
+    LiquidationSale,
     Order,
     OrderStatus,
     Posting,
     SandboxSettings,
+    SettingsChange,
     SideEffect,
+    SystemCode,
     TransactionKind,
     Wallet,
 )
@@ -69,6 +97,8 @@ class AccountOverview:
     open_orders: list[Order]
     index_prices: dict[str, Decimal]
     average_entry: dict[str, Decimal | None]
+    # Every (wallet, asset) amount the balances were read from (debt wallets included).
+    amounts: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
 
 
 def account_overview(*, account: Account, now: datetime | None = None) -> AccountOverview:
@@ -98,6 +128,7 @@ def account_overview(*, account: Account, now: datetime | None = None) -> Accoun
         open_orders=open_orders,
         index_prices=prices,
         average_entry=average_entries(account, amounts),
+        amounts=amounts,
     )
 
 
@@ -170,6 +201,12 @@ class HistoryEntry:
     note: str = ""
     # Every wallet/asset the entry changed, in the order it booked them.
     legs: tuple[HistoryLeg, ...] = ()
+    # A liquidation's report, to link to.
+    liquidation_id: int | None = None
+    # A settings change: which setting, from what, to what (as the learner saw them).
+    setting: str = ""
+    old_value: str = ""
+    new_value: str = ""
 
 
 @dataclass(frozen=True)
@@ -193,20 +230,46 @@ def order_get(*, account: Account, order_id: int) -> Order:
 def history_page(
     *, account: Account, season: int | None = None, page: int = 1, per_page: int = 25
 ) -> HistoryPage:
-    """The account's ledger, newest first, one page at a time (paginated in the database).
+    """The account's ledger and its settings changes, newest first, one page at a time
+    (merged and paginated in the database).
 
     One entry per ledger transaction: deposits, rewards, limit orders placed (funds
-    reserved) and cancelled (funds released), fills with their fee, resets; each with
-    its signed legs and the balances they left. Three queries whatever the history:
-    count, the page, the page's postings (each with its running balance, summed in the
-    database by an indexed subquery).
+    reserved) and cancelled (funds released), fills with their fee, resets, transfers,
+    borrows, repays, interest (with its hours), liquidations; each with its signed legs
+    and the balances they left. One entry per settings change, with the old and new
+    value. Seven queries whatever the history: count, the page's keys (a UNION of both
+    tables in sandbox-time order), the page's transactions, their postings (each with its
+    running balance, summed in the database by an indexed subquery), their interest
+    charges, their liquidation sales, the page's settings changes.
     """
     seasons = list(range(1, account.season + 1))
     if season not in seasons:
         season = account.season
     per_page = max(1, min(int(per_page), 100))
-    transactions = (
+    # Sandbox time never goes back, so it orders both tables the way the learner lived
+    # them; within one minute, settings changes are listed above the ledger entries.
+    keys = (
         LedgerTransaction.objects.filter(account=account, season=season)
+        .order_by()
+        .annotate(source=Value(_LEDGER, output_field=CharField()))
+        .values_list("sandbox_time", "id", "source")
+        .union(
+            SettingsChange.objects.filter(account=account, season=season)
+            .order_by()
+            .annotate(source=Value(_SETTING, output_field=CharField()))
+            .values_list("sandbox_time", "id", "source"),
+            all=True,
+        )
+        .order_by("-sandbox_time", "-source", "-id")
+    )
+    paginator = Paginator(keys, per_page)
+    page_obj = paginator.get_page(page)
+    page_keys = list(page_obj.object_list)
+    tx_ids = [pk for _time, pk, source in page_keys if source == _LEDGER]
+    change_ids = [pk for _time, pk, source in page_keys if source == _SETTING]
+    transactions = {
+        tx.pk: tx
+        for tx in LedgerTransaction.objects.filter(pk__in=tx_ids)
         .select_related("order", "fill")
         .prefetch_related(
             Prefetch(
@@ -215,13 +278,24 @@ def history_page(
                 .annotate(balance_after=_RUNNING_BALANCE)
                 .order_by("id"),
                 to_attr="own_postings",
-            )
+            ),
+            Prefetch(
+                "interest_charges",
+                queryset=InterestCharge.objects.order_by("hour", "id"),
+                to_attr="charges",
+            ),
+            Prefetch(
+                "liquidation_sales",
+                queryset=LiquidationSale.objects.order_by("id"),
+                to_attr="sales",
+            ),
         )
-        .order_by("-id")
-    )
-    paginator = Paginator(transactions, per_page)
-    page_obj = paginator.get_page(page)
-    entries = [_entry(tx) for tx in page_obj.object_list]
+    }
+    changes = {change.pk: change for change in SettingsChange.objects.filter(pk__in=change_ids)}
+    entries = [
+        _entry(transactions[pk]) if source == _LEDGER else _settings_entry(changes[pk])
+        for _time, pk, source in page_keys
+    ]
     return HistoryPage(
         season=season,
         seasons=seasons,
@@ -232,6 +306,10 @@ def history_page(
         has_previous=page_obj.has_previous(),
         total=paginator.count,
     )
+
+
+_LEDGER = "ledger"
+_SETTING = "setting"
 
 
 # The balance of a posting's (account, season, wallet, asset) right after it: the sum of
@@ -267,14 +345,159 @@ def _legs(postings) -> tuple[HistoryLeg, ...]:
     )
 
 
+# Each kind of entry in words (translated; the model's labels are for the admin).
+KIND_LABELS = {
+    TransactionKind.DEPOSIT: gettext_lazy("Deposit"),
+    TransactionKind.TRADE: gettext_lazy("Trade"),
+    TransactionKind.ORDER_HOLD: gettext_lazy("Funds reserved for an order"),
+    TransactionKind.ORDER_RELEASE: gettext_lazy("Reserved funds released"),
+    TransactionKind.REWARD: gettext_lazy("Reward"),
+    TransactionKind.RESET: gettext_lazy("Account reset"),
+    TransactionKind.TRANSFER: gettext_lazy("Transfer"),
+    TransactionKind.AUTO_TOP_UP: gettext_lazy("Auto top-up transfer"),
+    TransactionKind.BORROW: gettext_lazy("Borrow"),
+    TransactionKind.REPAY: gettext_lazy("Repay"),
+    TransactionKind.INTEREST: gettext_lazy("Interest"),
+    TransactionKind.LIQUIDATION: gettext_lazy("Liquidation"),
+    TransactionKind.INSURANCE_COVER: gettext_lazy("Insurance fund cover"),
+}
+SETTING_LABELS = {
+    "margin_kind": gettext_lazy("Cross Margin kind"),
+    "margin_call_alert_level": gettext_lazy("Margin-call alert level"),
+    "auto_topup_enabled": gettext_lazy("Auto top-up"),
+    "auto_topup_assets": gettext_lazy("Auto top-up assets"),
+    "auto_topup_target": gettext_lazy("Top-up target margin level"),
+    "use_bnb_for_interest": gettext_lazy("Use BNB for interest"),
+    "use_bnb_for_fees": gettext_lazy("Use BNB for fees"),
+    "cooling_off_until": gettext_lazy("Cooling-off period"),
+}
+
+
+def _margin_description(tx: LedgerTransaction, legs: tuple[HistoryLeg, ...]) -> str:
+    """The Cross Margin kinds in words, from what the entry did (the memo is the
+    operation's English note; these are written for the learner, translated)."""
+    own = [leg for leg in legs if leg.wallet in (Wallet.SPOT, Wallet.CROSS)]
+    if tx.kind in (TransactionKind.TRANSFER, TransactionKind.AUTO_TOP_UP):
+        left = next((leg for leg in own if leg.amount < 0), None)
+        arrived = next((leg for leg in own if leg.amount > 0), None)
+        if left and arrived:
+            template = (
+                gettext(
+                    "Moved automatically at a margin call: %(amount)s %(asset)s, %(src)s → %(dst)s."
+                )
+                if tx.kind == TransactionKind.AUTO_TOP_UP
+                else gettext("Moved %(amount)s %(asset)s: %(src)s → %(dst)s.")
+            )
+            return template % {
+                "amount": format_amount(arrived.amount, arrived.asset),
+                "asset": arrived.asset,
+                "src": left.wallet_label,
+                "dst": arrived.wallet_label,
+            }
+    if tx.kind == TransactionKind.BORROW:
+        debt = next((leg for leg in legs if leg.wallet == Wallet.CROSS_DEBT), None)
+        if debt:
+            return gettext("Borrowed %(amount)s %(asset)s into Cross Margin.") % {
+                "amount": format_amount(debt.magnitude, debt.asset),
+                "asset": debt.asset,
+            }
+    if tx.kind == TransactionKind.REPAY:
+        parts = [
+            (leg.wallet, format_amount(leg.magnitude, leg.asset), leg.asset)
+            for leg in legs
+            if leg.wallet in (Wallet.CROSS_DEBT, Wallet.CROSS_INTEREST) and leg.amount < 0
+        ]
+        interest = next((p for p in parts if p[0] == Wallet.CROSS_INTEREST), None)
+        principal = next((p for p in parts if p[0] == Wallet.CROSS_DEBT), None)
+        words = []
+        if interest:
+            words.append(
+                gettext("%(amount)s %(asset)s of interest")
+                % {"amount": interest[1], "asset": interest[2]}
+            )
+        if principal:
+            words.append(
+                gettext("%(amount)s %(asset)s of the loan")
+                % {"amount": principal[1], "asset": principal[2]}
+            )
+        if words:
+            return gettext("Repaid %(what)s (interest first).") % {
+                "what": gettext(" and ").join(words)
+            }
+    if tx.kind == TransactionKind.INTEREST:
+        charges = getattr(tx, "charges", [])
+        if charges:
+            hours = len({(c.hour, c.source) for c in charges})
+            assets = ", ".join(sorted({c.asset for c in charges}))
+            first, last = min(c.minute for c in charges), max(c.minute for c in charges)
+            return ngettext(
+                "Interest for %(hours)s hour on your %(assets)s loan (%(first)s).",
+                "Interest for %(hours)s hours on your %(assets)s loans (%(first)s – %(last)s).",
+                hours,
+            ) % {
+                "hours": hours,
+                "assets": assets,
+                "first": _hour_text(first),
+                "last": _hour_text(last),
+            }
+    if tx.kind == TransactionKind.LIQUIDATION:
+        return gettext(
+            "Liquidation: collateral sold at the trigger minute's index price to repay the "
+            "loans, with a 2 %% fee to the insurance fund."
+        )
+    if tx.kind == TransactionKind.INSURANCE_COVER:
+        return gettext("The insurance fund wrote off the debt the liquidation could not repay.")
+    return tx.memo
+
+
+def _hour_text(minute: int) -> str:
+    return pricing.datetime_of(minute - minute % 60).strftime("%d %b %H:00")
+
+
+MARGIN_KINDS_IN_HISTORY = frozenset(
+    {
+        TransactionKind.TRANSFER,
+        TransactionKind.AUTO_TOP_UP,
+        TransactionKind.BORROW,
+        TransactionKind.REPAY,
+        TransactionKind.INTEREST,
+        TransactionKind.LIQUIDATION,
+        TransactionKind.INSURANCE_COVER,
+    }
+)
+
+
+def _settings_entry(change: SettingsChange) -> HistoryEntry:
+    label = SETTING_LABELS.get(change.setting, change.setting)
+    return HistoryEntry(
+        time=change.sandbox_time,
+        kind="settings_change",
+        kind_label=gettext("Settings change"),
+        description=gettext("%(setting)s: %(old)s → %(new)s")
+        % {
+            "setting": label,
+            "old": change.old_value or "—",
+            "new": change.new_value or "—",
+        },
+        setting=str(label),
+        old_value=change.old_value,
+        new_value=change.new_value,
+    )
+
+
 def _entry(tx: LedgerTransaction) -> HistoryEntry:
     order = tx.order
+    legs = _legs(tx.own_postings)
+    sales = getattr(tx, "sales", [])
     common = {
         "time": tx.sandbox_time,
         "kind": tx.kind,
-        "kind_label": tx.get_kind_display(),
-        "description": tx.memo,
-        "legs": _legs(tx.own_postings),
+        "kind_label": str(KIND_LABELS.get(tx.kind, tx.get_kind_display())),
+        "description": _margin_description(tx, legs)
+        if tx.kind in MARGIN_KINDS_IN_HISTORY
+        else tx.memo,
+        "legs": legs,
+        "liquidation_id": sales[0].liquidation_id if sales else None,
     }
     if order is not None:
         common |= {
@@ -589,3 +812,253 @@ def order_preview(
         fills_now=plan.marketable,
     )
     return OrderPreview(estimate=estimate, problems=tuple(problems), **margin)
+
+
+# ---------------------------------------------------------------------------------------
+# Cross Margin page (issue 11)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MarginAssetView:
+    """One asset of the Cross Margin wallet with its risk figures."""
+
+    row: CrossAsset
+    symbol: str | None  # the USDT pair pricing it; None for USDT
+    yearly_percent: Decimal
+    hourly_percent: Decimal
+    max_borrow: MaxBorrow
+    free: Decimal  # free in Cross Margin (not reserved by an open margin order)
+    spot_free: Decimal  # free in Spot (what a transfer in can move)
+    # Index price of this asset at which ML reaches the margin-call / liquidation level,
+    # every other price fixed (None: no price gets there, or no exposure).
+    margin_call_price: Decimal | None
+    liquidation_price: Decimal | None
+    # The next hourly charge on the principal owed (the interest calculator's figure).
+    next_hour_interest: Decimal
+
+    @property
+    def has_exposure(self) -> bool:
+        return bool(self.row.held or self.row.owed)
+
+
+@dataclass(frozen=True)
+class MarginOverview:
+    account: Account
+    sandbox_time: datetime
+    minute: int
+    snapshot: CrossSnapshot
+    kind: MarginKind
+    assets: list[MarginAssetView]
+    settings: SandboxSettings
+    cooling_off_until: datetime | None  # only while it runs
+    liquidations: list[Liquidation]  # newest first, at most LATEST_LIQUIDATIONS
+    index_prices: dict[str, Decimal]
+
+    @property
+    def state(self) -> str:
+        return self.snapshot.state
+
+    def asset(self, name: str) -> MarginAssetView:
+        return next(view for view in self.assets if view.row.asset == name)
+
+
+LATEST_LIQUIDATIONS = 5
+
+
+def settings_of(account: Account) -> SandboxSettings:
+    """The account's settings row, or the defaults (unsaved) before the first change.
+    A read never creates it (the settings service does)."""
+    try:
+        return account.settings
+    except SandboxSettings.DoesNotExist:
+        return SandboxSettings(account=account)
+
+
+def cooling_off_end(settings: SandboxSettings, sandbox_time: datetime) -> datetime | None:
+    """When the learner's cooling-off period ends, while one runs (sandbox time)."""
+    until = settings.cooling_off_until
+    return until if until is not None and until > sandbox_time else None
+
+
+def margin_overview(*, account: Account, now: datetime | None = None) -> MarginOverview:
+    """The Cross Margin wallet valued at the account's clock minute (``sandbox.cross``),
+    with per asset: max borrow, the index prices of a margin call and of liquidation,
+    the interest rates and the next hour's charge; plus the settings, the cooling-off end
+    and the latest liquidations. Five queries whatever the history: scenario events,
+    balances, settings, interest rates, liquidations.
+    """
+    clock = account_clock(account, now)
+    market = load_market()
+    prices = market.prices_at(clock.minute)
+    amounts = balances_of(account)
+    settings = settings_of(account)
+    snapshot = cross_snapshot(amounts, prices, margin_kind=settings.margin_kind)
+    kind = MARGIN_KINDS[settings.margin_kind]
+    rates = interest_rates()
+    views = []
+    for row in snapshot.assets:
+        yearly = rates[row.asset]
+        hourly = hourly_rate_percent(yearly)
+        exposed = bool(row.held or row.owed) and snapshot.has_debt
+        views.append(
+            MarginAssetView(
+                row=row,
+                symbol=ASSET_SYMBOL.get(row.asset),
+                yearly_percent=yearly,
+                hourly_percent=hourly,
+                max_borrow=max_borrow(snapshot, row.asset, yearly_percent=yearly),
+                free=amounts.get((Wallet.CROSS, row.asset), ZERO),
+                spot_free=amounts.get((Wallet.SPOT, row.asset), ZERO),
+                margin_call_price=threshold_price(snapshot, row.asset, kind.margin_call)
+                if exposed
+                else None,
+                liquidation_price=threshold_price(snapshot, row.asset, kind.liquidation)
+                if exposed
+                else None,
+                next_hour_interest=hourly_interest_charge(
+                    principal=row.borrowed,
+                    hourly_rate_percent=hourly,
+                    bnb_discount=settings.use_bnb_for_interest,
+                ),
+            )
+        )
+    liquidations = list(
+        Liquidation.objects.filter(account=account, season=account.season).order_by(
+            "-trigger_minute", "-id"
+        )[:LATEST_LIQUIDATIONS]
+    )
+    return MarginOverview(
+        account=account,
+        sandbox_time=clock.time,
+        minute=clock.minute,
+        snapshot=snapshot,
+        kind=kind,
+        assets=views,
+        settings=settings,
+        cooling_off_until=cooling_off_end(settings, clock.time),
+        liquidations=liquidations,
+        index_prices=prices,
+    )
+
+
+def cross_summary(*, overview: AccountOverview) -> CrossSnapshot | None:
+    """The dashboard's Cross Margin summary (margin level, state) from the overview's
+    amounts and prices; None when the Cross Margin wallet is empty. No query of its own
+    beyond the settings row (which the dashboard has already read for its fee setting)."""
+    cross_wallets = (Wallet.CROSS, Wallet.CROSS_LOCKED, *DEBT_WALLETS)
+    if not any(
+        amount for (wallet, _a), amount in overview.amounts.items() if wallet in cross_wallets
+    ):
+        return None
+    settings = settings_of(overview.account)
+    return cross_snapshot(overview.amounts, overview.index_prices, margin_kind=settings.margin_kind)
+
+
+# ---------------------------------------------------------------------------------------
+# Liquidation report
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiquidationReport:
+    liquidation: Liquidation
+    sales: list[LiquidationSale]
+    kind: MarginKind
+    prices: dict[str, Decimal]  # symbol → index price at the trigger minute
+    path: list[tuple[int, Decimal]]  # (minute, margin level) up to the trigger
+    total_fee: Decimal
+    cooling_off_until: datetime | None
+    sandbox_time: datetime
+
+
+def liquidation_report(*, account: Account, liquidation_id: int) -> LiquidationReport:
+    """One of the learner's own liquidations with its sales. Someone else's id is the same
+    404 as an id nobody has. Three queries: the liquidation, its sales, the settings."""
+    liquidation = get_object_or_404(Liquidation, account=account, pk=liquidation_id)
+    sales = list(liquidation.sales.order_by("id"))
+    prices = {
+        symbol: Decimal(str(price))
+        for symbol, price in (liquidation.prices or {}).items()
+        if symbol in SYMBOL_ASSETS
+    }
+    path = [(int(minute), Decimal(str(level))) for minute, level in (liquidation.path or [])]
+    settings = settings_of(account)
+    clock = account_clock(account)
+    return LiquidationReport(
+        liquidation=liquidation,
+        sales=sales,
+        kind=MARGIN_KINDS[liquidation.margin_kind],
+        prices=prices,
+        path=path,
+        total_fee=sum((sale.fee for sale in sales), ZERO),
+        cooling_off_until=cooling_off_end(settings, clock.time),
+        sandbox_time=clock.time,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Insurance fund (public)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FundDay:
+    day: date
+    inflow: Decimal  # liquidation fees, USDT
+    outflow: Decimal  # deficits covered, USDT
+    balance: Decimal  # fund balance at the end of the day (of these flows), USDT
+
+
+@dataclass(frozen=True)
+class InsuranceFundOverview:
+    balance: Decimal  # USDT: the sum of the fund's postings
+    other_balances: dict[str, Decimal]  # any other asset it holds
+    total_inflow: Decimal
+    total_outflow: Decimal
+    liquidations: int
+    days: list[FundDay]  # oldest first, at most FUND_DAYS
+
+
+FUND_DAYS = 90
+
+
+def insurance_fund_overview() -> InsuranceFundOverview:
+    """The insurance fund's balance (sum of its postings, per asset) and its daily inflows
+    (liquidation fees) and outflows (deficits written off) from the liquidation records,
+    by the real date they happened (every learner's sandbox clock is different). Two
+    queries, whatever the number of liquidations."""
+    balances = dict(
+        Posting.objects.filter(account__system_code=SystemCode.INSURANCE_FUND)
+        .order_by()
+        .values_list("asset")
+        .annotate(total=Sum("amount"))
+        .values_list("asset", "total")
+    )
+    daily = list(
+        Liquidation.objects.order_by()
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(inflow=Sum("fee"), outflow=Sum("insurance_cover"), count=Count("id"))
+        .order_by("day")
+    )
+    total_in = sum((row["inflow"] or ZERO for row in daily), ZERO)
+    total_out = sum((row["outflow"] or ZERO for row in daily), ZERO)
+    balance = balances.pop(Asset.USDT, ZERO) or ZERO
+    # The days' running balance ends at today's balance (postings can predate the
+    # records, e.g. a fund seeded by staff): walk back from it.
+    days: list[FundDay] = []
+    running = balance
+    for row in reversed(daily[-FUND_DAYS:]):
+        inflow, outflow = row["inflow"] or ZERO, row["outflow"] or ZERO
+        days.append(FundDay(day=row["day"], inflow=inflow, outflow=outflow, balance=running))
+        running -= inflow - outflow
+    days.reverse()
+    return InsuranceFundOverview(
+        balance=balance,
+        other_balances={asset: total for asset, total in balances.items() if total},
+        total_inflow=total_in,
+        total_outflow=total_out,
+        liquidations=sum(row["count"] for row in daily),
+        days=days,
+    )

@@ -22,11 +22,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.activation import is_margin_activated
 from calculators import instruments
+from calculators.definitions import STATE_LABELS
 from calculators.formulas import trade_value
 from config.formatting import format_amount as amount
 from config.formatting import format_price
-from sandbox import charts, selectors, services
+from sandbox import charts, margin_views, selectors, services
 from sandbox.errors import SandboxError
 from sandbox.forms import (
     MIN_ORDER_TEXT,
@@ -158,6 +160,9 @@ def _dashboard_context(account, *, symbol, order_form, preview_form=None, notice
             {"order": order, "form": CancelOrderForm()} for order in overview.open_orders
         ],
     }
+    # The Cross Margin wallet's margin level and state, when the learner has one.
+    cross = selectors.cross_summary(overview=overview)
+    context |= {"cross": cross, "cross_state_label": STATE_LABELS[cross.state] if cross else ""}
     if order_form is not None:
         context |= _order_panel_context(overview, symbol=symbol, order_form=order_form)
     return context
@@ -494,8 +499,8 @@ def history(request):
 # --- Settings and reset ----------------------------------------------------------
 
 
-def _settings_context(account, *, fee_form=None, reset_form=None):
-    return {
+def _settings_context(account, *, request=None, fee_form=None, reset_form=None):
+    context = {
         "title": _("Sandbox settings"),
         "section": "settings",
         "account": account,
@@ -503,7 +508,12 @@ def _settings_context(account, *, fee_form=None, reset_form=None):
         or FeeSettingsForm(initial={"use_bnb_for_fees": _use_bnb_for_fees(account)}),
         "reset_form": reset_form or ResetForm(),
         "starting_text": STARTING_TEXT,
+        "margin_activated": request is not None and is_margin_activated(request.user),
     }
+    if context["margin_activated"]:
+        # The Cross Margin settings and the cooling-off form (margin learners only).
+        context |= margin_views.settings_margin_context(account)
+    return context
 
 
 @login_required
@@ -511,7 +521,7 @@ def _settings_context(account, *, fee_form=None, reset_form=None):
 def settings_page(request):
     account = services.account_sync(user=request.user)
     if request.method == "GET":
-        return render(request, "sandbox/settings.html", _settings_context(account))
+        return render(request, "sandbox/settings.html", _settings_context(account, request=request))
     form = FeeSettingsForm(request.POST)
     if form.is_valid():
         try:
@@ -530,7 +540,10 @@ def settings_page(request):
             return redirect("sandbox:settings")
     form.renew_key()
     return render(
-        request, "sandbox/settings.html", _settings_context(account, fee_form=form), status=INVALID
+        request,
+        "sandbox/settings.html",
+        _settings_context(account, request=request, fee_form=form),
+        status=INVALID,
     )
 
 
@@ -560,6 +573,6 @@ def account_reset(request):
     return render(
         request,
         "sandbox/settings.html",
-        _settings_context(account, reset_form=form),
+        _settings_context(account, request=request, reset_form=form),
         status=INVALID,
     )

@@ -167,9 +167,11 @@ def test_it_paginates_in_the_database(sandbox_account, django_assert_num_queries
             account=sandbox_account, amount=Decimal("1"), reason=f"r{n}", now=NOW
         )
 
-    with django_assert_num_queries(3):
+    # count, the page's keys (ledger and settings changes merged), its transactions, their
+    # postings, interest charges and liquidation sales.
+    with django_assert_num_queries(6):
         first = selectors.history_page(account=sandbox_account, per_page=25)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(6):
         second = selectors.history_page(account=sandbox_account, page=2, per_page=25)
 
     assert (first.page, first.num_pages, first.has_next, first.has_previous) == (1, 2, True, False)

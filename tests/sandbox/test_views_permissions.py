@@ -134,3 +134,26 @@ def test_it_does_not_let_bob_replay_alices_idempotency_key_into_her_account(
     assert snapshot(alice) == before
     # Bob's order went through on his own account: keys are per account.
     assert Order.objects.filter(account__user=other_learner).count() == 1
+
+
+# --- Cross Margin (issue 11) -------------------------------------------------------------
+
+
+def test_bob_sees_nothing_of_alices_cross_margin_wallet_or_liquidation(
+    client, learner, other_learner, fixed_prices
+):
+    from tests.sandbox.margin_page_helpers import activate, liquidate, prepare
+
+    activate(learner)
+    alice = prepare(services.account_sync(user=learner))
+    liquidation = liquidate(alice)
+    activate(other_learner)
+    client.force_login(other_learner)
+    before = snapshot(alice)
+    margin = client.get(reverse("sandbox:margin")).content.decode()
+    assert "1,000.00 USDT" not in margin  # Alice's liabilities
+    assert reverse("sandbox:liquidation", args=[liquidation.pk]) not in margin
+    assert client.get(reverse("sandbox:liquidation", args=[liquidation.pk])).status_code == 404
+    history = client.get(reverse("sandbox:history")).content.decode()
+    assert "Borrowed" not in history
+    assert snapshot(alice) == before

@@ -38,9 +38,10 @@ def test_it_renders_the_settings_and_creates_the_account(learner_client, learner
     html = response.content.decode()
     assert "Use BNB for fees" in html
     assert "I understand my balances go back to 10,000 USDT and this season is archived." in html
-    # Settings that act only with Cross Margin are not shown yet.
-    assert "cooling" not in html.lower()
-    assert "auto top-up" not in html.lower()
+    # Cross Margin settings need the margin quiz: no form, a pointer to the quiz.
+    assert 'data-testid="margin-settings"' not in html
+    assert 'data-testid="cooling-off-form"' not in html
+    assert "open once you pass the margin quiz" in html
     assert learner.sandbox_account.season == 1
 
 
@@ -128,7 +129,8 @@ def test_it_reads_the_settings_page_in_a_fixed_number_of_queries(
         learner_client.get(SETTINGS)
 
 
-SETTINGS_QUERIES = 7  # session, user, account lock (+ savepoint), settings, unread count
+# session, user, account lock (+ savepoint), settings, unread count, margin activation
+SETTINGS_QUERIES = 8
 
 
 @pytest.mark.parametrize("value", ["maybe", "2", "<script>", "on\x01"])
