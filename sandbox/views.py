@@ -20,6 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.activation import is_margin_activated
@@ -456,7 +457,7 @@ def market(request):
     # One load of the scenario events serves the table and the chart.
     market_now = load_market()
     context = {
-        "title": _("Market"),
+        "title": pgettext("sandbox section", "Market"),
         "section": "market",
         "symbol": symbol,
         # Weights are shares (0.4123); the page shows them as percentages.
