@@ -90,6 +90,38 @@ def move(
     ]
 
 
+def exchange(
+    *,
+    account: Account,
+    pay_wallet: str,
+    receive_wallet: str,
+    counterparty: Account,
+    pays_asset: str,
+    pays_amount: Decimal,
+    receive_asset: str,
+    receive_amount: Decimal,
+) -> list[Leg]:
+    """The four legs of a trade: ``account`` pays ``pays_amount`` of ``pays_asset`` from
+    ``pay_wallet`` to the counterparty's Spot wallet and receives ``receive_amount`` of
+    ``receive_asset`` into ``receive_wallet`` (fills and liquidation sales both trade
+    against the market account this way)."""
+    return move(
+        source=account,
+        source_wallet=pay_wallet,
+        target=counterparty,
+        target_wallet=Wallet.SPOT,
+        asset=pays_asset,
+        amount=pays_amount,
+    ) + move(
+        source=counterparty,
+        source_wallet=Wallet.SPOT,
+        target=account,
+        target_wallet=receive_wallet,
+        asset=receive_asset,
+        amount=receive_amount,
+    )
+
+
 def insufficient_message(*, asset: str, wallet: str, available: Decimal, needed: Decimal) -> str:
     return gettext(INSUFFICIENT).format(
         asset=asset,

@@ -35,7 +35,7 @@ from calculators.instruments import ASSET_SYMBOL, ASSETS, VALUE_ASSET
 from config.formatting import format_amount, format_price, format_value
 from sandbox.clock import Clock
 from sandbox.cross import CrossSnapshot, cross_snapshot
-from sandbox.ledger import Leg, balances_of, ledger_post, move
+from sandbox.ledger import Leg, balances_of, exchange, ledger_post, move
 from sandbox.models import (
     SYMBOL_ASSETS,
     Liquidation,
@@ -203,58 +203,36 @@ class _Book:
     def sell(self, asset: str, quantity: Decimal) -> bool:
         """Sell ``quantity`` of ``asset`` for USDT at the index; the fee comes out of the
         proceeds. False when it is worth nothing (dust)."""
-        price = self.price(asset)
-        value = trade_value(quantity=quantity, price=price)
-        if quantity <= 0 or value <= 0:
-            return False
-        fee = liquidation_fee(value)
-        self.legs += move(
-            source=self.account,
-            source_wallet=Wallet.CROSS,
-            target=self.market,
-            target_wallet=Wallet.SPOT,
-            asset=asset,
-            amount=quantity,
-        ) + move(
-            source=self.market,
-            source_wallet=Wallet.SPOT,
-            target=self.account,
-            target_wallet=Wallet.CROSS,
-            asset=VALUE_ASSET,
-            amount=value,
-        )
-        self._fee(fee)
-        self.held[asset] -= quantity
-        self.held[VALUE_ASSET] += value - fee
-        self.sales.append(_Sale(ASSET_SYMBOL[asset], OrderSide.SELL, quantity, price, value, fee))
-        return True
+        return self._trade(asset, quantity, OrderSide.SELL)
 
     def buy(self, asset: str, quantity: Decimal) -> bool:
         """Buy ``quantity`` of ``asset`` with USDT at the index, paying its value + 2 %."""
+        return self._trade(asset, quantity, OrderSide.BUY)
+
+    def _trade(self, asset: str, quantity: Decimal, side: str) -> bool:
+        """One liquidation trade of ``asset`` against USDT at the index, 2 % fee on its
+        value to the insurance fund. False when it is worth nothing (dust)."""
         price = self.price(asset)
         value = trade_value(quantity=quantity, price=price)
         if quantity <= 0 or value <= 0:
             return False
         fee = liquidation_fee(value)
-        self.legs += move(
-            source=self.account,
-            source_wallet=Wallet.CROSS,
-            target=self.market,
-            target_wallet=Wallet.SPOT,
-            asset=VALUE_ASSET,
-            amount=value,
-        ) + move(
-            source=self.market,
-            source_wallet=Wallet.SPOT,
-            target=self.account,
-            target_wallet=Wallet.CROSS,
-            asset=asset,
-            amount=quantity,
+        selling = side == OrderSide.SELL
+        self.legs += exchange(
+            account=self.account,
+            pay_wallet=Wallet.CROSS,
+            receive_wallet=Wallet.CROSS,
+            counterparty=self.market,
+            pays_asset=asset if selling else VALUE_ASSET,
+            pays_amount=quantity if selling else value,
+            receive_asset=VALUE_ASSET if selling else asset,
+            receive_amount=value if selling else quantity,
         )
         self._fee(fee)
-        self.held[VALUE_ASSET] -= value + fee
-        self.held[asset] += quantity
-        self.sales.append(_Sale(ASSET_SYMBOL[asset], OrderSide.BUY, quantity, price, value, fee))
+        sign = -1 if selling else 1
+        self.held[asset] += sign * quantity
+        self.held[VALUE_ASSET] -= sign * value + fee
+        self.sales.append(_Sale(ASSET_SYMBOL[asset], side, quantity, price, value, fee))
         return True
 
     def affordable(self, asset: str, quantity: Decimal) -> Decimal:

@@ -35,6 +35,7 @@ from sandbox.ledger import (
     WALLET_NAMES,
     LedgerError,
     balances_of,
+    exchange,
     ledger_post,
     move,
 )
@@ -234,20 +235,15 @@ def fill_order(
     if reserved and value != order.reserved_amount:
         raise LedgerError(f"Order #{order.pk}: reserved {order.reserved_amount}, fill {value}.")
 
-    legs = move(
-        source=account,
-        source_wallet=from_wallet,
-        target=market_account,
-        target_wallet=Wallet.SPOT,
-        asset=plan.pays_asset,
-        amount=plan.pays_amount,
-    ) + move(
-        source=market_account,
-        source_wallet=Wallet.SPOT,
-        target=account,
-        target_wallet=wallet,
-        asset=plan.receive_asset,
-        amount=plan.receive_amount,
+    legs = exchange(
+        account=account,
+        pay_wallet=from_wallet,
+        receive_wallet=wallet,
+        counterparty=market_account,
+        pays_asset=plan.pays_asset,
+        pays_amount=plan.pays_amount,
+        receive_asset=plan.receive_asset,
+        receive_amount=plan.receive_amount,
     )
 
     if balances is None:
