@@ -26,10 +26,11 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from calculators.formulas import MARGIN_KINDS, MarginKind, hourly_interest_charge, percent_change
-from config.formatting import format_amount
+from config.formatting import format_amount, format_price
 from sandbox import pricing
 from sandbox.clock import account_clock
 from sandbox.cross import (
@@ -57,7 +58,9 @@ from sandbox.models import (
     Liquidation,
     LiquidationSale,
     Order,
+    OrderSide,
     OrderStatus,
+    OrderType,
     Posting,
     SandboxSettings,
     SettingsChange,
@@ -451,7 +454,80 @@ def _margin_description(tx: LedgerTransaction, legs: tuple[HistoryLeg, ...]) -> 
 
 
 def _hour_text(minute: int) -> str:
-    return pricing.datetime_of(minute - minute % 60).strftime("%d %b %H:00")
+    # Django's date format names the month in the page's language.
+    return date_format(pricing.datetime_of(minute - minute % 60), "j M H:i")
+
+
+def _description(tx: LedgerTransaction, legs: tuple[HistoryLeg, ...]) -> str:
+    """What an entry did, in the page's language, from the entry's own data (the stored
+    memo is the operation's English note, kept for staff and the admin). Rewards keep
+    their memo: it names what was rewarded."""
+    if tx.kind in MARGIN_KINDS_IN_HISTORY:
+        return _margin_description(tx, legs)
+    order = tx.order
+    fill = getattr(tx, "fill", None) if tx.kind == TransactionKind.TRADE else None
+    if fill is not None and order is not None:
+        base, quote = SYMBOL_ASSETS[fill.symbol]
+        values = {
+            "quantity": format_amount(fill.quantity, base),
+            "base": base,
+            "price": format_price(fill.symbol, fill.price),
+            "quote": quote,
+            "fee": format_amount(fill.fee, fill.fee_asset),
+            "fee_asset": fill.fee_asset,
+        }
+        if fill.side == OrderSide.BUY:
+            text = gettext(
+                "Bought %(quantity)s %(base)s at %(price)s %(quote)s (fee %(fee)s %(fee_asset)s)."
+            )
+        else:
+            text = gettext(
+                "Sold %(quantity)s %(base)s at %(price)s %(quote)s (fee %(fee)s %(fee_asset)s)."
+            )
+        if order.order_type == OrderType.LIMIT:
+            return gettext("Limit order filled: %(what)s") % {"what": text % values}
+        return text % values
+    if tx.kind in (TransactionKind.ORDER_HOLD, TransactionKind.ORDER_RELEASE) and order:
+        moved = next((leg for leg in legs if leg.amount > 0), None)
+        values = {
+            "side": str(OrderSide(order.side).label).lower(),
+            "quantity": format_amount(order.quantity, order.base_asset),
+            "base": order.base_asset,
+            "price": format_price(order.symbol, order.limit_price)
+            if order.limit_price is not None
+            else "",
+            "quote": order.quote_asset,
+            "amount": format_amount(moved.amount, moved.asset) if moved else "",
+            "asset": moved.asset if moved else "",
+        }
+        if tx.kind == TransactionKind.ORDER_HOLD:
+            return (
+                gettext(
+                    "Limit %(side)s of %(quantity)s %(base)s at %(price)s %(quote)s placed; "
+                    "%(amount)s %(asset)s reserved."
+                )
+                % values
+            )
+        return (
+            gettext(
+                "Limit %(side)s of %(quantity)s %(base)s at %(price)s %(quote)s closed; "
+                "%(amount)s %(asset)s released."
+            )
+            % values
+        )
+    if tx.kind == TransactionKind.DEPOSIT:
+        arrived = next((leg for leg in legs if leg.amount > 0), None)
+        if arrived:
+            return gettext("Season %(season)s starting balance: %(amount)s %(asset)s.") % {
+                "season": tx.season,
+                "amount": format_amount(arrived.amount, arrived.asset),
+                "asset": arrived.asset,
+            }
+    if tx.kind == TransactionKind.RESET:
+        return gettext("Season %(season)s closed: balances returned to the treasury.") % {
+            "season": tx.season
+        }
+    return tx.memo
 
 
 MARGIN_KINDS_IN_HISTORY = frozenset(
@@ -493,9 +569,7 @@ def _entry(tx: LedgerTransaction) -> HistoryEntry:
         "time": tx.sandbox_time,
         "kind": tx.kind,
         "kind_label": str(KIND_LABELS.get(tx.kind, tx.get_kind_display())),
-        "description": _margin_description(tx, legs)
-        if tx.kind in MARGIN_KINDS_IN_HISTORY
-        else tx.memo,
+        "description": _description(tx, legs),
         "legs": legs,
         "liquidation_id": sales[0].liquidation_id if sales else None,
     }
