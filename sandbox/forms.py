@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +25,7 @@ from calculators.fields import (
 )
 from calculators.formulas import MARGIN_KINDS
 from calculators.instruments import ASSETS, INSTRUMENTS, SYMBOLS, VALUE_ASSET
-from config.formatting import LEDGER_PLACES, format_amount
+from config.formatting import LEDGER_PLACES, format_round_amount
 from sandbox.models import MAX_TOPUP_ASSETS, SPOT_ASSETS, OrderSide, OrderType, SideEffect
 from sandbox.operations.trades import BNB_DISCOUNT_PERCENT, BNB_FEE_PERCENT, FEE_PERCENT
 from sandbox.services import (
@@ -49,14 +50,12 @@ BASE_ASSETS_TEXT = format_lazy(
 )
 
 
-def round_amount_text(amount, asset: str) -> str:
-    """A round amount as people write a rule: "10,000 USDT", not "10,000.00 USDT"."""
-    return f"{format_amount(amount, asset).removesuffix('.00')} {asset}"
-
-
-STARTING_TEXT = round_amount_text(STARTING_BALANCE, STARTING_ASSET)
-MIN_ORDER_TEXT = round_amount_text(MIN_ORDER_VALUE, VALUE_ASSET)
-MIN_BORROW_TEXT = round_amount_text(MIN_BORROW_VALUE, VALUE_ASSET)
+# Round amounts as people write a rule ("10,000 USDT", pl "10 000 USDT"), written in the
+# language of the page that shows them (lazy: resolved when rendered, not at import).
+_round_amount = lazy(format_round_amount, str)
+STARTING_TEXT = _round_amount(STARTING_BALANCE, STARTING_ASSET)
+MIN_ORDER_TEXT = _round_amount(MIN_ORDER_VALUE, VALUE_ASSET)
+MIN_BORROW_TEXT = _round_amount(MIN_BORROW_VALUE, VALUE_ASSET)
 ASSET_CHOICES = [(asset, asset) for asset in ASSETS]
 
 

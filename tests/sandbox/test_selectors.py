@@ -136,7 +136,7 @@ def test_it_lists_the_ledger_newest_first_with_trade_details(sandbox_account, fi
     assert (trade.price, trade.fee, trade.fee_asset) == (Decimal("50000"), Decimal("0.0001"), "BTC")
     assert trade.order_status == "filled"
     assert (deposit.kind, deposit.amount, deposit.asset) == ("deposit", Decimal("10000"), "USDT")
-    assert deposit.description == "Season 1 starting balance: 10,000.00 USDT"
+    assert deposit.description == "Season 1 starting balance: 10,000.00 USDT."
 
 
 def test_it_shows_reservations_and_releases(sandbox_account, fixed_prices):
