@@ -572,7 +572,7 @@ def cooling_off_start(request):
                     "borrowing, no new margin positions and no transfers into Cross Margin "
                     "until then."
                 )
-                % {"end": date_format(settings.cooling_off_until, "d M Y, H:i")},
+                % {"end": date_format(settings.cooling_off_until, "DATETIME_FORMAT")},
             )
             return redirect("sandbox:settings")
     form.renew_key()
