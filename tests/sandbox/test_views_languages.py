@@ -46,6 +46,11 @@ MARGIN_PAGES = {
         ["Poziom depozytu przed", "Poziom depozytu po"],
         ["之前的風險率", "之後的風險率"],
     ),
+    "dashboard with the Cross Margin summary": (
+        reverse("sandbox:dashboard"),
+        ["Otwórz Cross Margin"],
+        ["開啟全倉槓桿"],
+    ),
     "settings": (
         reverse("sandbox:settings"),
         ["Zapisz ustawienia Cross Margin", "Rozpocznij okres cooling-off"],
