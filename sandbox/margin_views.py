@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -571,7 +572,7 @@ def cooling_off_start(request):
                     "borrowing, no new margin positions and no transfers into Cross Margin "
                     "until then."
                 )
-                % {"end": settings.cooling_off_until.strftime("%d %b %Y, %H:%M")},
+                % {"end": date_format(settings.cooling_off_until, "DATETIME_FORMAT")},
             )
             return redirect("sandbox:settings")
     form.renew_key()

@@ -32,17 +32,17 @@ Asset = models.TextChoices("Asset", [(asset, (asset, asset)) for asset in ASSETS
 
 
 class Wallet(models.TextChoices):
-    SPOT = "spot", "Spot"
+    SPOT = "spot", _("Spot")
     # Funds reserved by open orders live in their own wallet, so a reservation is a
     # normal balanced ledger transaction instead of a number kept on the side.
-    SPOT_LOCKED = "spot_locked", "Spot (in orders)"
-    CROSS = "cross", "Cross Margin"
-    CROSS_LOCKED = "cross_locked", "Cross Margin (in orders)"
+    SPOT_LOCKED = "spot_locked", _("Spot (in orders)")
+    CROSS = "cross", _("Cross Margin")
+    CROSS_LOCKED = "cross_locked", _("Cross Margin (in orders)")
     # Debt is recorded as positive balances of what the learner owes (never negative),
     # balanced by the lending pool's same wallets, which go negative (what it is owed).
     # See docs/decisions.md, "How a Cross Margin loan is recorded".
-    CROSS_DEBT = "cross_debt", "Cross Margin loans (principal owed)"
-    CROSS_INTEREST = "cross_interest", "Cross Margin interest owed"
+    CROSS_DEBT = "cross_debt", _("Cross Margin loans (principal owed)")
+    CROSS_INTEREST = "cross_interest", _("Cross Margin interest owed")
 
 
 # Each wallet an order can trade from, and the wallet that holds what its open orders

@@ -444,9 +444,13 @@ def _margin_description(tx: LedgerTransaction, legs: tuple[HistoryLeg, ...]) -> 
                 "last": _hour_text(last),
             }
     if tx.kind == TransactionKind.LIQUIDATION:
-        return gettext(
-            "Liquidation: collateral sold at the trigger minute's index price to repay the "
-            "loans, with a 2 %% fee to the insurance fund."
+        # "%%" is a python-format msgid's percent sign: the % {} makes it "%" again.
+        return (
+            gettext(
+                "Liquidation: collateral sold at the trigger minute's index price to repay the "
+                "loans, with a 2 %% fee to the insurance fund."
+            )
+            % {}
         )
     if tx.kind == TransactionKind.INSURANCE_COVER:
         return gettext("The insurance fund wrote off the debt the liquidation could not repay.")

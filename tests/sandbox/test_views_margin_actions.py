@@ -227,7 +227,7 @@ def test_a_cooling_off_period_shows_its_end_and_blocks_borrowing(margin_client, 
         follow=True,
     )
     text = messages_of(response)
-    assert "Your cooling-off period runs until 06 Mar 2025, 12:00 UTC" in text
+    assert "Your cooling-off period runs until 6 Mar 2025, 12:00 UTC" in text
     for page in (MARGIN, "/sandbox/settings/"):
         assert 'data-testid="cooling-off"' in margin_client.get(page).content.decode()
     before = amounts(account)
