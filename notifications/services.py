@@ -7,6 +7,8 @@ app imports nothing from them, so the dependency runs one way: sandbox → notif
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 
 from django.conf import settings
@@ -56,6 +58,15 @@ def _validate(*, kind: str, title: str, link: str, key: str) -> None:
 
 
 @transaction.atomic
+@contextmanager
+def recipient_language(user: AbstractBaseUser) -> Iterator[None]:
+    """Write what is built inside (texts and the numbers in them) in ``user``'s stored
+    language: the engine raises notifications in a sweep or in another request, where the
+    active language is not the recipient's."""
+    with translation.override(stored_language(user) or settings.LANGUAGE_CODE):
+        yield
+
+
 def notification_send(
     *,
     user: AbstractBaseUser,

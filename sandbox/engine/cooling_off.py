@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from notifications.models import Kind as NotificationKind
-from notifications.services import notification_send
+from notifications.services import notification_send, recipient_language
 from sandbox import pricing
 from sandbox.engine.core import CatchUp
 
@@ -44,14 +44,16 @@ class CoolingOffEnd:
         self.minute = None
         until = run.session.settings.cooling_off_until
         account = run.account
-        notification_send(
-            user=account.user,
-            kind=NotificationKind.COOLING_OFF_ENDED,
-            title=_("Your cooling-off period has ended"),
-            body=_(
-                "Borrowing, new margin positions and transfers into Cross Margin are allowed again."
-            ),
-            link="/sandbox/margin/",
-            key=f"cooling_off_ended:{account.pk}:{until.isoformat()}",
-            sandbox_time=pricing.datetime_of(minute),
-        )
+        with recipient_language(account.user):
+            notification_send(
+                user=account.user,
+                kind=NotificationKind.COOLING_OFF_ENDED,
+                title=_("Your cooling-off period has ended"),
+                body=_(
+                    "Borrowing, new margin positions and transfers into Cross Margin are "
+                    "allowed again."
+                ),
+                link="/sandbox/margin/",
+                key=f"cooling_off_ended:{account.pk}:{until.isoformat()}",
+                sandbox_time=pricing.datetime_of(minute),
+            )

@@ -38,7 +38,7 @@ from calculators.formulas.margin import MARGIN_KINDS, MarginKind
 from calculators.instruments import ASSET_SYMBOL, ASSETS, VALUE_ASSET
 from config.formatting import format_amount, format_ratio, format_value
 from notifications.models import Kind as NotificationKind
-from notifications.services import notification_send
+from notifications.services import notification_send, recipient_language
 from sandbox import pricing
 from sandbox.clock import Clock
 from sandbox.cross import CrossSnapshot, cross_snapshot
@@ -343,48 +343,50 @@ class MarginWatch:
                 auto_top_up(run.session, clock, plan)
                 run.holdings_changed(minute)
                 after = cross_snapshot(run.amounts, prices, margin_kind=settings.margin_kind)
-                moved = ", ".join(f"{format_amount(p.amount, p.asset)} {p.asset}" for p in plan)
-                notification_send(
-                    user=run.account.user,
-                    kind=NotificationKind.AUTO_TOP_UP,
-                    title=_("Auto top-up: %(moved)s moved to Cross Margin") % {"moved": moved},
-                    body=_(
-                        "Your margin level fell to %(before)s, so %(moved)s moved from your "
-                        "Spot wallet to Cross Margin. Your margin level is now %(after)s."
+                with recipient_language(run.account.user):
+                    moved = ", ".join(f"{format_amount(p.amount, p.asset)} {p.asset}" for p in plan)
+                    notification_send(
+                        user=run.account.user,
+                        kind=NotificationKind.AUTO_TOP_UP,
+                        title=_("Auto top-up: %(moved)s moved to Cross Margin") % {"moved": moved},
+                        body=_(
+                            "Your margin level fell to %(before)s, so %(moved)s moved from your "
+                            "Spot wallet to Cross Margin. Your margin level is now %(after)s."
+                        )
+                        % {
+                            "before": format_ratio(level),
+                            "moved": moved,
+                            "after": format_ratio(after.margin_level)
+                            if after.margin_level is not None
+                            else "∞",
+                        },
+                        link=MARGIN_PAGE,
+                        key=f"auto_top_up:{run.account.pk}:{run.account.season}:{minute}",
+                        sandbox_time=clock.time,
                     )
-                    % {
-                        "before": format_ratio(level),
-                        "moved": moved,
-                        "after": format_ratio(after.margin_level)
-                        if after.margin_level is not None
-                        else "∞",
-                    },
-                    link=MARGIN_PAGE,
-                    key=f"auto_top_up:{run.account.pk}:{run.account.season}:{minute}",
-                    sandbox_time=clock.time,
-                )
 
     def _margin_call(
         self, run: CatchUp, clock: Clock, snapshot: CrossSnapshot, state: EngineState
     ) -> None:
         account = run.account
-        notification_send(
-            user=account.user,
-            kind=NotificationKind.MARGIN_CALL,
-            title=_("Margin call: your margin level is %(level)s")
-            % {"level": format_ratio(snapshot.margin_level)},
-            body=_(
-                "Your Cross Margin level reached %(level)s. Add collateral or repay part of "
-                "your loans: at %(liquidation)s the account is liquidated."
+        with recipient_language(account.user):
+            notification_send(
+                user=account.user,
+                kind=NotificationKind.MARGIN_CALL,
+                title=_("Margin call: your margin level is %(level)s")
+                % {"level": format_ratio(snapshot.margin_level)},
+                body=_(
+                    "Your Cross Margin level reached %(level)s. Add collateral or repay part of "
+                    "your loans: at %(liquidation)s the account is liquidated."
+                )
+                % {
+                    "level": format_ratio(snapshot.margin_level),
+                    "liquidation": format_ratio(self._kind(run.session.settings).liquidation),
+                },
+                link=MARGIN_PAGE,
+                key=f"margin_call:{account.pk}:{account.season}:{clock.minute}",
+                sandbox_time=clock.time,
             )
-            % {
-                "level": format_ratio(snapshot.margin_level),
-                "liquidation": format_ratio(self._kind(run.session.settings).liquidation),
-            },
-            link=MARGIN_PAGE,
-            key=f"margin_call:{account.pk}:{account.season}:{clock.minute}",
-            sandbox_time=clock.time,
-        )
         state.last_margin_call_season = account.season
         state.last_margin_call_minute = clock.minute
         state.save(
@@ -412,24 +414,25 @@ class MarginWatch:
         )
         run.holdings_changed(clock.minute)
         account = run.account
-        notification_send(
-            user=account.user,
-            kind=NotificationKind.LIQUIDATION,
-            title=_("Your Cross Margin account was liquidated"),
-            body=_(
-                "Your margin level reached %(level)s, so collateral worth %(sold)s USDT was "
-                "sold to repay your loans (fee %(fee)s USDT to the insurance fund). The "
-                "report shows every sale."
+        with recipient_language(account.user):
+            notification_send(
+                user=account.user,
+                kind=NotificationKind.LIQUIDATION,
+                title=_("Your Cross Margin account was liquidated"),
+                body=_(
+                    "Your margin level reached %(level)s, so collateral worth %(sold)s USDT was "
+                    "sold to repay your loans (fee %(fee)s USDT to the insurance fund). The "
+                    "report shows every sale."
+                )
+                % {
+                    "level": format_ratio(snapshot.margin_level),
+                    "sold": format_value(liquidation.sold_value),
+                    "fee": format_value(liquidation.fee),
+                },
+                link=liquidation_report_url(liquidation),
+                key=f"liquidation:{liquidation.pk}",
+                sandbox_time=clock.time,
             )
-            % {
-                "level": format_ratio(snapshot.margin_level),
-                "sold": format_value(liquidation.sold_value),
-                "fee": format_value(liquidation.fee),
-            },
-            link=liquidation_report_url(liquidation),
-            key=f"liquidation:{liquidation.pk}",
-            sandbox_time=clock.time,
-        )
 
     @staticmethod
     def _path(

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from calculators.formulas import MARGIN_KINDS
 from config.formatting import format_ratio
 from notifications.models import Kind as NotificationKind
-from notifications.services import notification_send
+from notifications.services import notification_send, recipient_language
 from sandbox.errors import InvalidSettings
 from sandbox.models import (
     DEBT_WALLETS,
@@ -290,17 +290,18 @@ def cooling_off_start(
         settings.cooling_off_until = until
         settings.save(update_fields=["cooling_off_until", "updated_at"])
         _record(op, "cooling_off_until", current, until)
-        notification_send(
-            user=op.account.user,
-            kind=NotificationKind.COOLING_OFF_STARTED,
-            title=_("Cooling-off period started"),
-            body=_(
-                "Until {until} you cannot borrow, open new margin positions or transfer into "
-                "Cross Margin. You can still repay, close positions and transfer out. It "
-                "cannot be cancelled or shortened."
-            ).format(until=format_time(until)),
-            link="/sandbox/settings/",
-            key=f"cooling_off_started:{op.account.pk}:{until.isoformat()}",
-            sandbox_time=op.clock.time,
-        )
+        with recipient_language(op.account.user):
+            notification_send(
+                user=op.account.user,
+                kind=NotificationKind.COOLING_OFF_STARTED,
+                title=_("Cooling-off period started"),
+                body=_(
+                    "Until {until} you cannot borrow, open new margin positions or transfer into "
+                    "Cross Margin. You can still repay, close positions and transfer out. It "
+                    "cannot be cancelled or shortened."
+                ).format(until=format_time(until)),
+                link="/sandbox/settings/",
+                key=f"cooling_off_started:{op.account.pk}:{until.isoformat()}",
+                sandbox_time=op.clock.time,
+            )
     return settings

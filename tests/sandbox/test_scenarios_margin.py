@@ -503,3 +503,20 @@ def test_no_auto_top_up_during_a_cooling_off_period(sandbox_account):
     # The margin call is sent; the transfer into margin is not made.
     assert notifications("margin_call")[0].sandbox_time == pricing.datetime_of(called)
     assert not LedgerTransaction.objects.filter(kind=TransactionKind.AUTO_TOP_UP).exists()
+
+
+def test_notifications_are_written_in_the_learners_stored_language(sandbox_account):
+    """The engine raises a margin call wherever it runs (a sweep, another request in
+    English): the learner reads it in the language they chose."""
+    from accounts.models import LearnerPreferences
+
+    account = sandbox_account
+    LearnerPreferences.objects.create(user=account.user, language="pl")
+    long_3x(account)
+    crash(60, 120, "-18")
+
+    refresh(account, NOW + timedelta(days=1))  # runs in English (the tests' language)
+
+    call = notifications("margin_call")[0]
+    assert call.title.startswith("Wezwanie do uzupełnienia depozytu")
+    assert "," in call.title  # the level with a decimal comma, e.g. 1,29
