@@ -494,7 +494,6 @@ def _description(tx: LedgerTransaction, legs: tuple[HistoryLeg, ...]) -> str:
     if tx.kind in (TransactionKind.ORDER_HOLD, TransactionKind.ORDER_RELEASE) and order:
         moved = next((leg for leg in legs if leg.amount > 0), None)
         values = {
-            "side": str(OrderSide(order.side).label).lower(),
             "quantity": format_amount(order.quantity, order.base_asset),
             "base": order.base_asset,
             "price": format_price(order.symbol, order.limit_price)
@@ -504,21 +503,32 @@ def _description(tx: LedgerTransaction, legs: tuple[HistoryLeg, ...]) -> str:
             "amount": format_amount(moved.amount, moved.asset) if moved else "",
             "asset": moved.asset if moved else "",
         }
+        buy = order.side == OrderSide.BUY
         if tx.kind == TransactionKind.ORDER_HOLD:
-            return (
+            text = (
                 gettext(
-                    "Limit %(side)s of %(quantity)s %(base)s at %(price)s %(quote)s placed; "
+                    "Limit buy of %(quantity)s %(base)s at %(price)s %(quote)s placed; "
                     "%(amount)s %(asset)s reserved."
                 )
-                % values
+                if buy
+                else gettext(
+                    "Limit sell of %(quantity)s %(base)s at %(price)s %(quote)s placed; "
+                    "%(amount)s %(asset)s reserved."
+                )
             )
-        return (
-            gettext(
-                "Limit %(side)s of %(quantity)s %(base)s at %(price)s %(quote)s closed; "
-                "%(amount)s %(asset)s released."
+        else:
+            text = (
+                gettext(
+                    "Limit buy of %(quantity)s %(base)s at %(price)s %(quote)s closed; "
+                    "%(amount)s %(asset)s released."
+                )
+                if buy
+                else gettext(
+                    "Limit sell of %(quantity)s %(base)s at %(price)s %(quote)s closed; "
+                    "%(amount)s %(asset)s released."
+                )
             )
-            % values
-        )
+        return text % values
     if tx.kind == TransactionKind.DEPOSIT:
         arrived = next((leg for leg in legs if leg.amount > 0), None)
         if arrived:

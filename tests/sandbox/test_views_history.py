@@ -162,3 +162,39 @@ def test_it_shows_signed_legs_and_the_balance_after_so_each_kind_looks_different
         # The deposit only adds.
         "+10,000.00 USDT Spot: 10,000.00 USDT",
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [
+        (
+            "pl",
+            [
+                "Kupiono",
+                "Saldo początkowe sezonu 1: 10\N{NO-BREAK SPACE}000,00 USDT.",
+                "Złożono zlecenie kupna",
+            ],
+        ),
+        ("zh-hant", ["買入", "第 1 季起始餘額：10,000.00 USDT。", "已下限價買單"]),
+    ],
+)
+def test_entries_are_described_in_the_pages_language(learner_client, account, language, written):
+    """What each entry did is written from its data in the reader's language, not the
+    English note stored with it."""
+    buy(account, "250", symbol="ETHUSDT")
+    services.order_place(
+        account=account,
+        symbol="BTCUSDT",
+        side="buy",
+        order_type="limit",
+        quantity=Decimal("0.01"),
+        limit_price=Decimal("1000"),
+        idempotency_key=key(),
+    )
+
+    html = learner_client.get(HISTORY, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    for text in written:
+        assert text in html
+    assert "Bought" not in html
+    assert "starting balance" not in html
