@@ -144,7 +144,11 @@ class MarginWatch:
 
     def _state_of(self, run: CatchUp) -> EngineState:
         if self._state is None:
-            self._state, _ = EngineState.objects.get_or_create(account=run.account)
+            # Read only; the row is created the first time there is something to keep
+            # (a margin call), so a quiet catch-up does not write it.
+            self._state = EngineState.objects.filter(account=run.account).first() or EngineState(
+                account=run.account
+            )
         return self._state
 
     def next_minute(self, run: CatchUp, after: int) -> int | None:
@@ -389,9 +393,12 @@ class MarginWatch:
             )
         state.last_margin_call_season = account.season
         state.last_margin_call_minute = clock.minute
-        state.save(
-            update_fields=["last_margin_call_season", "last_margin_call_minute", "updated_at"]
-        )
+        if state.pk is None:
+            state.save()
+        else:
+            state.save(
+                update_fields=["last_margin_call_season", "last_margin_call_minute", "updated_at"]
+            )
         self._calls += 1
 
     def _liquidate(
