@@ -60,6 +60,11 @@ INSUFFICIENT = gettext_noop(
 )
 
 
+# The choices' codes once (``TextChoices.values`` builds a new list on every access).
+_ASSET_CODES = frozenset(Asset.values)
+_WALLET_CODES = frozenset(Wallet.values)
+
+
 class LedgerError(ValueError):
     """A programming error: an unbalanced or malformed transaction. Never shown to learners."""
 
@@ -160,7 +165,7 @@ def ledger_post(
             raise LedgerError(f"Ledger amounts are finite Decimals, got {leg.amount!r}.")
         if quantize8(leg.amount) != leg.amount:
             raise LedgerError(f"Ledger amounts have at most 8 decimal places: {leg.amount}.")
-        if leg.asset not in Asset.values or leg.wallet not in Wallet.values:
+        if leg.asset not in _ASSET_CODES or leg.wallet not in _WALLET_CODES:
             raise LedgerError(f"Unknown wallet/asset {leg.wallet}/{leg.asset}.")
         if leg.account.pk is None:
             raise LedgerError("Legs must be on saved accounts.")
@@ -213,29 +218,28 @@ def _apply_deltas(deltas: dict[tuple[int, int, str, str], Decimal]) -> None:
     # The season's rows of the accounts, wallets and assets involved (a superset of the
     # changed balances): a plain filter is far cheaper to build than one condition per
     # changed balance, and the caller holds those accounts' locks anyway.
-    rows = {
-        (row.account_id, row.season, row.wallet, row.asset): row
+    # Plain tuples, not model instances: building and converting instances was a visible
+    # part of each posting's cost (the engine posts one per fill).
+    rows: dict[tuple[int, int, str, str], tuple[int, Decimal]] = {
+        (account_id, season, wallet, asset): (pk, amount)
         # A fixed lock order: two transactions touching the same rows can never wait
         # on each other in opposite orders (a deadlock).
-        for row in Balance.objects.select_for_update()
+        for pk, account_id, season, wallet, asset, amount in Balance.objects.select_for_update()
         .filter(
             account_id__in={key[0] for key in deltas},
             season__in={key[1] for key in deltas},
             wallet__in={key[2] for key in deltas},
             asset__in={key[3] for key in deltas},
         )
-        # Only what the update needs: reading and converting every column of every row
-        # was a visible part of each posting's cost.
-        .only("pk", "account_id", "season", "wallet", "asset", "amount")
         .order_by("pk")
+        .values_list("pk", "account_id", "season", "wallet", "asset", "amount")
     }
-    changed: list[Balance] = []
-    now = timezone.now()
+    changed: list[tuple[int, Decimal]] = []
     for key in sorted(deltas):
         account_id, season, wallet, asset = key
         delta = deltas[key]
         row = rows.get(key)
-        current = row.amount if row is not None else ZERO
+        current = row[1] if row is not None else ZERO
         new = current + delta
         if new < 0:
             raise InsufficientBalance(
@@ -246,14 +250,15 @@ def _apply_deltas(deltas: dict[tuple[int, int, str, str], Decimal]) -> None:
                 account_id=account_id, season=season, wallet=wallet, asset=asset, amount=new
             )
         else:
-            row.amount, row.updated_at = new, now
-            changed.append(row)
+            changed.append((row[0], new))
     if changed:
         # One prepared UPDATE run for every changed row (a trade touches three or four).
         # The engine posts a fill per crossed limit order, and building an ORM update per
         # row (or one CASE expression for all) was most of a fill's cost.
         amount_field = Balance._meta.get_field("amount")
-        updated_field = Balance._meta.get_field("updated_at")
+        updated_at = Balance._meta.get_field("updated_at").get_db_prep_save(
+            timezone.now(), connection
+        )
         table = connection.ops.quote_name(Balance._meta.db_table)
         # The table name comes from the model; every value is a query parameter.
         sql = f"UPDATE {table} SET amount = %s, updated_at = %s WHERE id = %s"  # noqa: S608
@@ -261,12 +266,8 @@ def _apply_deltas(deltas: dict[tuple[int, int, str, str], Decimal]) -> None:
             cursor.executemany(
                 sql,
                 [
-                    (
-                        amount_field.get_db_prep_save(row.amount, connection),
-                        updated_field.get_db_prep_save(row.updated_at, connection),
-                        row.pk,
-                    )
-                    for row in changed
+                    (amount_field.get_db_prep_save(amount, connection), updated_at, pk)
+                    for pk, amount in changed
                 ],
             )
 
