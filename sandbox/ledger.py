@@ -136,6 +136,32 @@ def insufficient_message(*, asset: str, wallet: str, available: Decimal, needed:
     )
 
 
+def insert_rows(model: type, columns: Sequence[str], rows: list[tuple]) -> None:
+    """One prepared INSERT run for every row (``executemany``) of an append-only model.
+
+    For rows written in numbers (a fill's postings, a week of interest charges):
+    building a model instance per row and letting ``bulk_create`` prepare each value was
+    most of their cost. ``columns`` must be every concrete column but the primary key (so
+    no default or ``auto_now`` is silently skipped); values go to the driver as the ORM
+    sends them (finite ``Decimal``s, ints, strings).
+    """
+    meta = model._meta
+    known = {f.attname for f in meta.concrete_fields if not f.primary_key}
+    if known != set(columns):
+        raise LedgerError(f"{model.__name__} has columns this insert does not know about.")
+    fields = {f.attname: f for f in meta.concrete_fields}
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(fields[name].column) for name in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    # Table and column names come from the model; every value is a query parameter.
+    sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+_POSTING_COLUMNS = ("transaction_id", "account_id", "season", "wallet", "asset", "amount")
+
+
 def season_of(account: Account) -> int:
     return SYSTEM_SEASON if account.is_system else account.season
 
@@ -184,16 +210,13 @@ def ledger_post(
         minute=minute,
         sandbox_time=sandbox_time,
     )
-    Posting.objects.bulk_create(
-        Posting(
-            transaction=tx,
-            account=leg.account,
-            season=season_of(leg.account),
-            wallet=leg.wallet,
-            asset=leg.asset,
-            amount=leg.amount,
-        )
-        for leg in legs
+    insert_rows(
+        Posting,
+        _POSTING_COLUMNS,
+        [
+            (tx.pk, leg.account.pk, season_of(leg.account), leg.wallet, leg.asset, leg.amount)
+            for leg in legs
+        ],
     )
 
     deltas: dict[tuple[int, int, str, str], Decimal] = defaultdict(Decimal)
