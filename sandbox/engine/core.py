@@ -290,16 +290,21 @@ def _run_rules(run: CatchUp, rule_classes: Sequence[type[Rule]]) -> None:
         rule.prepare(run)
     minute = run.start
     while minute <= run.end:
-        due_minutes = [m for rule in rules if (m := rule.next_minute(run, minute)) is not None]
+        nexts = [rule.next_minute(run, minute) for rule in rules]
+        due_minutes = [m for m in nexts if m is not None]
         if not due_minutes:
             break
         due = min(due_minutes)
         if due > run.end:
             break
-        for rule in rules:
-            if rule.next_minute(run, due) == due:
+        # Until a rule acts at ``due``, each rule's answer above still holds (nothing
+        # changed since it was asked); after one acts, the rules after it are asked again.
+        acted = False
+        for rule, answer in zip(rules, nexts, strict=True):
+            if (rule.next_minute(run, due) if acted else answer) == due:
                 if not getattr(rule, "keeps_pending", False):
                     run.flush()
                 rule.apply(run, due)
+                acted = True
         minute = due + 1
     run.flush()

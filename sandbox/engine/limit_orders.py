@@ -34,25 +34,35 @@ class LimitOrderFills:
         )
 
     def prepare(self, run: CatchUp) -> None:
-        orders = Order.objects.filter(
-            account=run.account,
-            season=run.account.season,
-            status=OrderStatus.OPEN,
-            order_type=OrderType.LIMIT,
-        ).order_by("id")
-        pending = []
-        for order in orders:
-            is_buy = order.side == OrderSide.BUY
+        # What the scan needs of every resting order, as plain values; the orders whose
+        # price is reached (usually few) are then loaded whole, in one more query.
+        resting = (
+            Order.objects.filter(
+                account=run.account,
+                season=run.account.season,
+                status=OrderStatus.OPEN,
+                order_type=OrderType.LIMIT,
+            )
+            .order_by("id")
+            .values_list("pk", "symbol", "side", "limit_price", "placed_minute")
+        )
+        hits: dict[int, int] = {}
+        for pk, symbol, side, limit_price, placed_minute in resting:
+            is_buy = side == OrderSide.BUY
             hit = run.first_minute(
-                order.symbol,
-                after=order.placed_minute,
-                at_most=order.limit_price if is_buy else None,
-                at_least=None if is_buy else order.limit_price,
+                symbol,
+                after=placed_minute,
+                at_most=limit_price if is_buy else None,
+                at_least=None if is_buy else limit_price,
             )
             if hit is not None:
-                pending.append((hit, order.pk, order))
+                hits[pk] = hit
+        orders = Order.objects.in_bulk(list(hits)) if hits else {}
         # Minute order; within a minute, the order placed first fills first.
-        self.pending = sorted(pending, key=lambda item: (item[0], item[1]))
+        self.pending = sorted(
+            ((minute, pk, orders[pk]) for pk, minute in hits.items()),
+            key=lambda item: (item[0], item[1]),
+        )
 
     def next_minute(self, run: CatchUp, after: int) -> int | None:
         for minute, order_id, _ in self.pending:
