@@ -332,7 +332,9 @@ def commit() -> str:
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     )
     dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
+        # The report itself (written by the benches run before this one) is not a change
+        # to what is measured.
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs"],
         cwd=ROOT,
         capture_output=True,
         text=True,
