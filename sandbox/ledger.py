@@ -143,7 +143,8 @@ def insert_rows(model: type, columns: Sequence[str], rows: list[tuple]) -> None:
     building a model instance per row and letting ``bulk_create`` prepare each value was
     most of their cost. ``columns`` must be every concrete column but the primary key (so
     no default or ``auto_now`` is silently skipped); values go to the driver as the ORM
-    sends them (finite ``Decimal``s, ints, strings).
+    sends them (finite ``Decimal``s, ints, strings). On PostgreSQL the rows are sent with
+    ``COPY`` (one round trip), elsewhere with ``executemany``.
     """
     meta = model._meta
     known = {f.attname for f in meta.concrete_fields if not f.primary_key}
@@ -152,10 +153,19 @@ def insert_rows(model: type, columns: Sequence[str], rows: list[tuple]) -> None:
     fields = {f.attname: f for f in meta.concrete_fields}
     quote = connection.ops.quote_name
     names = ", ".join(quote(fields[name].column) for name in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    # Table and column names come from the model; every value is a query parameter.
-    sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
+    table = quote(meta.db_table)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: the rows in one round trip (an INSERT per row cost ~60 µs each on
+            # PostgreSQL, a week of interest rows ~20 ms). Constraints, foreign keys and
+            # indexes apply to copied rows as to inserted ones.
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(columns))
+        # Table and column names come from the model; every value is a query parameter.
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
         cursor.executemany(sql, rows)
 
 

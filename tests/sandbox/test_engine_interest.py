@@ -141,8 +141,9 @@ def test_a_week_posts_one_interest_transaction_and_one_bulk_insert(sandbox_accou
     tx = interest.last()
     assert tx.interest_charges.count() == 168
     assert tx.minute == START + 168 * 60
-    # One bulk insert: one prepared INSERT run for all 168 rows.
-    assert len(charge_inserts(week)) == 1
+    # One bulk insert for all 168 rows: a prepared INSERT run once (SQLite), or a COPY
+    # (PostgreSQL), which goes to the server outside the query log.
+    assert len(charge_inserts(week)) == (0 if connection.vendor == "postgresql" else 1)
     assert balances_of(account)[(Wallet.CROSS_INTEREST, "USDT")] == 169 * hourly_interest_charge(
         principal=D(2000), hourly_rate_percent=USDT_HOURLY
     )
