@@ -176,7 +176,6 @@ def season_of(account: Account) -> int:
     return SYSTEM_SEASON if account.is_system else account.season
 
 
-@transaction.atomic
 def ledger_post(
     *,
     kind: str,
@@ -191,7 +190,23 @@ def ledger_post(
 
     Legs of zero are dropped. Amounts must already have at most 8 decimal places:
     rounding is the caller's decision (it knows who should get the odd satoshi).
+
+    Everything that can refuse the transaction (the legs' checks, a balance that would go
+    negative) is decided before anything is written, so a refusal leaves the caller's
+    transaction as it was without a savepoint of its own (two statements per posting
+    saved: the engine posts one per fill). Called outside a transaction, it opens one.
     """
+    if not connection.in_atomic_block:
+        with transaction.atomic():
+            return ledger_post(
+                kind=kind,
+                legs=legs,
+                account=account,
+                memo=memo,
+                minute=minute,
+                sandbox_time=sandbox_time,
+                order=order,
+            )
     legs = [leg for leg in legs if leg.amount != 0]
     if not legs:
         raise LedgerError("A transaction needs at least one non-zero leg.")
@@ -209,6 +224,13 @@ def ledger_post(
     unbalanced = {asset: total for asset, total in per_asset.items() if total != 0}
     if unbalanced:
         raise LedgerError(f"Unbalanced transaction: {unbalanced}.")
+
+    deltas: dict[tuple[int, int, str, str], Decimal] = defaultdict(Decimal)
+    for leg in legs:
+        if not leg.account.is_system:
+            deltas[(leg.account.pk, leg.account.season, leg.wallet, leg.asset)] += leg.amount
+    # Read, lock and check the balances first: InsufficientBalance before any write.
+    changes = _balance_changes({key: delta for key, delta in deltas.items() if delta != 0})
 
     season = account.season if account is not None else SYSTEM_SEASON
     tx = LedgerTransaction.objects.create(
@@ -229,16 +251,18 @@ def ledger_post(
         ],
     )
 
-    deltas: dict[tuple[int, int, str, str], Decimal] = defaultdict(Decimal)
-    for leg in legs:
-        if not leg.account.is_system:
-            deltas[(leg.account.pk, leg.account.season, leg.wallet, leg.asset)] += leg.amount
-    _apply_deltas({key: delta for key, delta in deltas.items() if delta != 0})
+    _write_balances(changes)
     return tx
 
 
-def _apply_deltas(deltas: dict[tuple[int, int, str, str], Decimal]) -> None:
-    """Add ``deltas`` to the cached learner balances; refuse to take one below zero.
+@dataclass
+class _BalanceChanges:
+    updates: list[tuple[int, Decimal]]  # (balance row id, new amount)
+    creates: list[tuple[tuple[int, int, str, str], Decimal]]  # (key, new amount)
+
+
+def _balance_changes(deltas: dict[tuple[int, int, str, str], Decimal]) -> _BalanceChanges:
+    """The new cached balances after ``deltas``; refuses to take one below zero.
 
     The new amounts are computed here in ``Decimal`` and written as values, not as
     ``amount + delta`` in SQL: SQLite does decimal arithmetic in binary floating point,
@@ -246,13 +270,12 @@ def _apply_deltas(deltas: dict[tuple[int, int, str, str], Decimal]) -> None:
     this read-then-write safe; on PostgreSQL the rows are also locked (a second line of
     defence) and the CHECK constraint on ``Balance.amount`` is the third.
     """
+    changes = _BalanceChanges(updates=[], creates=[])
     if not deltas:
-        return
+        return changes
     # The season's rows of the accounts, wallets and assets involved (a superset of the
-    # changed balances): a plain filter is far cheaper to build than one condition per
-    # changed balance, and the caller holds those accounts' locks anyway.
-    # Plain tuples, not model instances: building and converting instances was a visible
-    # part of each posting's cost (the engine posts one per fill).
+    # changed balances), as plain tuples: building model instances was a visible part of
+    # each posting's cost (the engine posts one per fill).
     rows: dict[tuple[int, int, str, str], tuple[int, Decimal]] = {
         (account_id, season, wallet, asset): (pk, amount)
         # A fixed lock order: two transactions touching the same rows can never wait
@@ -267,9 +290,8 @@ def _apply_deltas(deltas: dict[tuple[int, int, str, str], Decimal]) -> None:
         .order_by("pk")
         .values_list("pk", "account_id", "season", "wallet", "asset", "amount")
     }
-    changed: list[tuple[int, Decimal]] = []
     for key in sorted(deltas):
-        account_id, season, wallet, asset = key
+        _account, _season, wallet, asset = key
         delta = deltas[key]
         row = rows.get(key)
         current = row[1] if row is not None else ZERO
@@ -279,12 +301,18 @@ def _apply_deltas(deltas: dict[tuple[int, int, str, str], Decimal]) -> None:
                 insufficient_message(asset=asset, wallet=wallet, available=current, needed=-delta)
             )
         if row is None:
-            Balance.objects.create(
-                account_id=account_id, season=season, wallet=wallet, asset=asset, amount=new
-            )
+            changes.creates.append((key, new))
         else:
-            changed.append((row[0], new))
-    if changed:
+            changes.updates.append((row[0], new))
+    return changes
+
+
+def _write_balances(changes: _BalanceChanges) -> None:
+    for (account_id, season, wallet, asset), amount in changes.creates:
+        Balance.objects.create(
+            account_id=account_id, season=season, wallet=wallet, asset=asset, amount=amount
+        )
+    if changes.updates:
         # One prepared UPDATE run for every changed row (a trade touches three or four).
         # The engine posts a fill per crossed limit order, and building an ORM update per
         # row (or one CASE expression for all) was most of a fill's cost.
@@ -300,7 +328,7 @@ def _apply_deltas(deltas: dict[tuple[int, int, str, str], Decimal]) -> None:
                 sql,
                 [
                     (amount_field.get_db_prep_save(amount, connection), updated_at, pk)
-                    for pk, amount in changed
+                    for pk, amount in changes.updates
                 ],
             )
 
