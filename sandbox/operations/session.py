@@ -25,6 +25,9 @@ class Session:
         systems: dict[str, Account] | None = None,
     ) -> None:
         self.account = account
+        # (season, symbol) → the average entry the latest fill left, once known: the
+        # engine fills several orders in one operation without asking the database again.
+        self.average_entries: dict[tuple[int, str], object] = {}
         # Pre-loaded values fill the cached properties below (the sweep shares one market
         # and one set of system accounts between accounts; tests pass a market of their own).
         if market is not None:

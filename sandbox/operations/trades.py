@@ -271,6 +271,7 @@ def fill_order(
     average_entry = _average_entry_after(
         session, order, plan, fee, balances=balances, minute=minute
     )
+    session.average_entries[order.season, order.symbol] = average_entry
     verb = "Bought" if order.side == OrderSide.BUY else "Sold"
     prefix = "Limit order filled: " if order.order_type == OrderType.LIMIT else ""
     memo = (
@@ -355,7 +356,13 @@ def _average_entry_after(
     index price. A sell or a BNB fee takes units out at the average, so the average
     stays. Holding nothing starts afresh.
     """
-    previous = last_average_entry(account=session.account, season=order.season, symbol=order.symbol)
+    key = (order.season, order.symbol)
+    if key in session.average_entries:
+        previous = session.average_entries[key]
+    else:
+        previous = last_average_entry(
+            account=session.account, season=order.season, symbol=order.symbol
+        )
     if order.side == OrderSide.SELL:
         return previous
     received, cost = plan.receive_amount, plan.value
