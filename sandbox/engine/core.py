@@ -49,7 +49,7 @@ order, and afterwards calls ``holdings_changed(minute)``, which re-reads the bal
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
@@ -60,7 +60,7 @@ from sandbox import pricing
 from sandbox.clock import Clock
 from sandbox.cross import hourly_rate_percent, interest_rates
 from sandbox.ledger import balances_of
-from sandbox.models import Account, Fill, Wallet
+from sandbox.models import DEBT_WALLETS, LOCKED_WALLET, Account, Fill, Wallet
 from sandbox.operations.margin import Charge, interest_post
 from sandbox.operations.session import Session
 
@@ -68,6 +68,8 @@ from sandbox.operations.session import Session
 # does not hold a year of prices in memory.
 CHUNK_MINUTES = 7 * 24 * 60
 HOUR = pricing.MINUTES_PER_HOUR
+# Every wallet whose balance counts in the Cross Margin level.
+CROSS_WALLETS = frozenset({Wallet.CROSS, LOCKED_WALLET[Wallet.CROSS], *DEBT_WALLETS})
 ZERO = Decimal(0)
 
 
@@ -89,7 +91,8 @@ class CatchUp:
     # Interest charges decided but not yet posted (posted together by ``flush``).
     pending: list[Charge] = field(default_factory=list)
     # Bumped whenever the in-memory amounts change, so rules can cache what they derive;
-    # ``holdings_version`` only when something other than the hourly interest changed them.
+    # ``holdings_version`` only when something other than the hourly interest changed the
+    # Cross Margin wallets (a Spot fill does not).
     version: int = 0
     holdings_version: int = 0
     # The last minute hourly interest was charged at in this run (None: not yet).
@@ -204,15 +207,19 @@ class CatchUp:
                     return minute
         return None
 
-    def holdings_changed(self, minute: int) -> None:
+    def holdings_changed(self, minute: int, *, wallets: Iterable[str] | None = None) -> None:
         """A rule posted something that changed the account's holdings at ``minute``: the
         in-memory amounts are read again (after the post) and the rules that depend on
-        holdings (the margin watch) recompute from the next minute on."""
+        Cross Margin holdings (the margin watch, the interest rule's loans) recompute from
+        the next minute on. ``wallets``: the trading wallets the posting touched, when
+        known - a Spot fill leaves the margin level as it was."""
         # Queued interest is not posted here: the re-read amounts get the queued charges
         # applied again (``amounts``), so a fill does not cost an extra ledger write. Rules
         # whose posting depends on posted interest flush first (see ``Rule.apply``).
         self._amounts = None
         self.version += 1
+        if wallets is not None and not any(w in CROSS_WALLETS for w in wallets):
+            return
         self.holdings_version += 1
         for rule in self._listeners:
             rule.on_holdings_changed(minute)
@@ -304,7 +311,16 @@ def _run_rules(run: CatchUp, rule_classes: Sequence[type[Rule]]) -> None:
             if (rule.next_minute(run, due) if acted else answer) == due:
                 if not getattr(rule, "keeps_pending", False):
                     run.flush()
-                rule.apply(run, due)
+                others = [
+                    m for r, m in zip(rules, nexts, strict=True) if r is not rule and m is not None
+                ]
+                through = min([*others, run.end + 1]) - 1
+                if not acted and through > due and hasattr(rule, "apply_through"):
+                    # Nothing else happens before ``through``: a rule that can (hourly
+                    # interest) acts for the whole stretch in one turn of the loop.
+                    rule.apply_through(run, due, through)
+                else:
+                    rule.apply(run, due)
                 acted = True
         minute = due + 1
     run.flush()

@@ -96,5 +96,5 @@ class LimitOrderFills:
                 )
             )
             # Re-read after each fill, so a second order filling at the same minute sees
-            # what the first one changed.
-            run.holdings_changed(minute)
+            # what the first one changed (a Spot fill leaves the margin level alone).
+            run.holdings_changed(minute, wallets=(order.wallet,))
