@@ -136,6 +136,15 @@ class CatchUp:
             self.add_amount(wallet, asset, delta)
         self._pending_deltas.extend(wallet_deltas)
 
+    def charge_many(
+        self, charges: list[Charge], *, wallet: str, asset: str, total: Decimal
+    ) -> None:
+        """Queue several hours of one loan's interest (owed in ``asset``), whose sum is
+        ``total``, with their effect on the amounts applied once."""
+        self.pending.extend(charges)
+        self.add_amount(wallet, asset, total)
+        self._pending_deltas.append((wallet, asset, total))
+
     def flush(self) -> None:
         """Post the queued interest charges as one ledger transaction (one bulk insert of
         their rows), dated at the last charge's minute. Nothing queued: no query."""

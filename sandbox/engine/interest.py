@@ -68,8 +68,35 @@ class HourlyInterest:
         if run.session.settings.use_bnb_for_interest:
             self.apply(run, first)
             return
-        for minute in range(first, last + 1, HOUR):
-            self.apply(run, minute)
+        # The first hour decides each loan's charge (and remembers it); the other hours
+        # repeat it, queued together.
+        self.apply(run, first)
+        minutes = range(first + HOUR, last + 1, HOUR)
+        if not minutes:
+            return
+        for asset, principal in self._borrowed(run):
+            template = self._charges.get((asset, principal))
+            if template is None or template.amount <= 0:
+                continue
+            run.charge_many(
+                [
+                    Charge(
+                        template.asset,
+                        template.source,
+                        minute // HOUR,
+                        minute,
+                        template.principal,
+                        template.hourly_rate_percent,
+                        template.amount,
+                        template.paid_in_bnb,
+                    )
+                    for minute in minutes
+                ],
+                wallet=Wallet.CROSS_INTEREST,
+                asset=asset,
+                total=template.amount * len(minutes),
+            )
+        run.interest_through = minutes[-1]
 
     def apply(self, run: CatchUp, minute: int) -> None:
         rates = run.interest_rates()
