@@ -51,6 +51,7 @@ from sandbox.forms import (
 )
 from sandbox.models import Wallet
 from sandbox.operations.trades import BNB_FEE_PERCENT, FEE_PERCENT
+from sandbox.order_views import order_done_message, order_place_from_form
 
 INVALID = 422
 MARGIN_WALLET = Wallet.CROSS
@@ -446,23 +447,15 @@ def margin_order_place(request):
         return _refused(request, account, name="order", form=form)
     data = form.cleaned_data
     try:
-        order = services.order_place(
-            account=account,
-            symbol=data["symbol"],
-            side=data["side"],
-            order_type=data["order_type"],
-            quantity=data["quantity"],
-            quote_amount=data["quote_amount"],
-            limit_price=data["limit_price"],
+        order = order_place_from_form(
+            account,
+            data,
             wallet=MARGIN_WALLET,
             side_effect=data.get("side_effect") or SIDE_EFFECT_NONE,
-            idempotency_key=str(data["idempotency_key"]),
         )
     except (SandboxError, MarginLocked) as error:
         return _refused(request, account, name="order", form=form, error=error.message)
-    from sandbox.views import _order_done_message
-
-    messages.success(request, _order_done_message(order))
+    messages.success(request, order_done_message(order))
     return redirect(_margin_url(symbol=data["symbol"]))
 
 

@@ -26,7 +26,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.activation import is_margin_activated
 from calculators import instruments
 from calculators.definitions import STATE_LABELS
-from calculators.formulas import trade_value
 from config.formatting import format_amount as amount
 from config.formatting import format_price
 from sandbox import charts, margin_views, selectors, services
@@ -48,6 +47,7 @@ from sandbox.ledger import WALLET_NAMES
 from sandbox.market import load_market
 from sandbox.models import SandboxSettings, Wallet
 from sandbox.operations.trades import BNB_FEE_PERCENT, FEE_PERCENT
+from sandbox.order_views import fill_text, order_done_message, order_place_from_form
 from sandbox.services.clock import fast_forward_steps_text
 
 ZERO = Decimal(0)
@@ -257,59 +257,12 @@ def order_preview(request):
     return render(request, "sandbox/dashboard.html", context)
 
 
-def _fill_text(order) -> str:
-    """ "Bought 0.01 BTC at 60,000.00 USDT, fee 0.00001 BTC: you received 0.00999 BTC."
-
-    The fee is said because the wallet shows what arrived, not what was bought.
-    """
-    base, quote = order.base_asset, order.quote_asset
-    value = trade_value(quantity=order.quantity, price=order.fill_price)
-    if order.side == "buy":
-        template = _(
-            "Bought %(qty)s %(base)s at %(price)s %(quote)s, fee %(fee)s %(fee_asset)s: "
-            "you received %(received)s %(received_asset)s."
-        )
-        received_asset, received = base, order.quantity
-    else:
-        template = _(
-            "Sold %(qty)s %(base)s at %(price)s %(quote)s, fee %(fee)s %(fee_asset)s: "
-            "you received %(received)s %(received_asset)s."
-        )
-        received_asset, received = quote, value
-    if order.fee_asset == received_asset:
-        received -= order.fee
-    return template % {
-        "qty": amount(order.quantity, base),
-        "base": base,
-        "quote": quote,
-        "price": format_price(order.symbol, order.fill_price),
-        "fee": amount(order.fee, order.fee_asset),
-        "fee_asset": order.fee_asset,
-        "received": amount(received, received_asset),
-        "received_asset": received_asset,
-    }
-
-
-def _order_done_message(order) -> str:
-    base = order.base_asset
-    if order.status == "filled":
-        return _fill_text(order)
-    template = _("Limit order placed: buy %(qty)s %(base)s at %(price)s USDT.")
-    if order.side == "sell":
-        template = _("Limit order placed: sell %(qty)s %(base)s at %(price)s USDT.")
-    return template % {
-        "qty": amount(order.quantity, base),
-        "base": base,
-        "price": format_price(order.symbol, order.limit_price),
-    }
-
-
 def _fast_forward_messages(request, account, move) -> None:
     """What ran (each fill, with its price and fee) and what did not (each order still
     open, beside the lowest/highest index price of the period it waited through)."""
     for fill in move.fills:
         messages.success(
-            request, _("Your limit order filled. %(fill)s") % {"fill": _fill_text(fill.order)}
+            request, _("Your limit order filled. %(fill)s") % {"fill": fill_text(fill.order)}
         )
     for line in selectors.still_open_after(account=account, move=move):
         order = line.order
@@ -344,22 +297,12 @@ def order_place(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            order = services.order_place(
-                account=account,
-                symbol=data["symbol"],
-                side=data["side"],
-                order_type=data["order_type"],
-                quantity=data["quantity"],
-                quote_amount=data["quote_amount"],
-                limit_price=data["limit_price"],
-                wallet=DASHBOARD_WALLET,
-                idempotency_key=str(data["idempotency_key"]),
-            )
+            order = order_place_from_form(account, data, wallet=DASHBOARD_WALLET)
         except SandboxError as error:
             # The service changed nothing; its message says why, as is.
             form.add_error(None, error.message)
         else:
-            notice = _order_done_message(order)
+            notice = order_done_message(order)
             if not request.htmx:
                 messages.success(request, notice)
                 return redirect(_dashboard_url(symbol))

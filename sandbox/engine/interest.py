@@ -14,6 +14,21 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 
 
+def _repeat(template: Charge, minute: int) -> Charge:
+    """The same charge for the clock hour at ``minute`` (built directly:
+    ``dataclasses.replace`` was a visible part of a week's catch-up)."""
+    return Charge(
+        template.asset,
+        template.source,
+        minute // HOUR,
+        minute,
+        template.principal,
+        template.hourly_rate_percent,
+        template.amount,
+        template.paid_in_bnb,
+    )
+
+
 class HourlyInterest:
     """Charge one hour of interest at every clock hour (``minute % 60 == 0``) on the
     principal owed in each asset at that minute (SPEC §6.5).
@@ -79,19 +94,7 @@ class HourlyInterest:
             if template is None or template.amount <= 0:
                 continue
             run.charge_many(
-                [
-                    Charge(
-                        template.asset,
-                        template.source,
-                        minute // HOUR,
-                        minute,
-                        template.principal,
-                        template.hourly_rate_percent,
-                        template.amount,
-                        template.paid_in_bnb,
-                    )
-                    for minute in minutes
-                ],
+                [_repeat(template, minute) for minute in minutes],
                 wallet=Wallet.CROSS_INTEREST,
                 asset=asset,
                 total=template.amount * len(minutes),
@@ -109,18 +112,7 @@ class HourlyInterest:
             if template is not None:
                 if template.amount <= 0:
                     continue
-                # The same charge for another hour (built directly: ``dataclasses.replace``
-                # was a visible part of a week's catch-up).
-                charge = Charge(
-                    template.asset,
-                    template.source,
-                    minute // HOUR,
-                    minute,
-                    template.principal,
-                    template.hourly_rate_percent,
-                    template.amount,
-                    template.paid_in_bnb,
-                )
+                charge = _repeat(template, minute)
                 run.charge(charge, wallet_deltas=[(Wallet.CROSS_INTEREST, asset, charge.amount)])
                 continue
             charge = interest_charge(
