@@ -176,6 +176,18 @@ def margin_level_at_price(
     )
 
 
+# Liquidation fee (SPEC §6.6): 2 % of the value of each liquidation trade, paid to the
+# insurance fund.
+LIQUIDATION_FEE_RATE = Decimal("0.02")
+
+
+@exact
+def liquidation_fee(value: Decimal) -> Decimal:
+    """The fee on a liquidation trade worth ``value``: 2 % of it, rounded half-even to 8
+    places."""
+    return quantize8(value * LIQUIDATION_FEE_RATE)
+
+
 # ---------------------------------------------------------------------------------------------
 # Interest and borrowing (SPEC §5.2, §6.5)
 

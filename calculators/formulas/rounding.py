@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import (
+    ROUND_CEILING,
     ROUND_DOWN,
     ROUND_HALF_EVEN,
     Context,
@@ -74,6 +75,12 @@ def floor8(x: Decimal) -> Decimal:
     """Round *down* to 8 places: a quantity derived from money (an order sized in USDT)
     must never spend more than asked, so it is never rounded up."""
     return _to_eight_places(x, ROUND_DOWN)
+
+
+def ceil8(x: Decimal) -> Decimal:
+    """Round *up* to 8 places: an amount that must be enough (a transfer that has to
+    reach a margin level, a quantity that has to cover a debt)."""
+    return _to_eight_places(x, ROUND_CEILING)
 
 
 @exact

@@ -27,9 +27,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal, localcontext
+from decimal import Decimal
 
-from calculators.formulas import CONTEXT, divide, holding_value, quantize8, trade_value
+from calculators.formulas import (
+    LIQUIDATION_FEE_RATE,
+    ceil8,
+    divide,
+    holding_value,
+    liquidation_fee,
+    trade_value,
+)
 from calculators.formulas.margin import MARGIN_KINDS
 from calculators.instruments import ASSET_SYMBOL, ASSETS, VALUE_ASSET
 from config.formatting import format_amount, format_price, format_value
@@ -54,21 +61,8 @@ from sandbox.portfolio import Amounts, asset_price
 ZERO = Decimal(0)
 ONE = Decimal(1)
 SATOSHI = Decimal("1E-8")
-# Liquidation fee: 2 % of each liquidation trade's value, paid to the insurance fund.
-LIQUIDATION_FEE_RATE = Decimal("0.02")
 # A liquidation converges in a few steps; this only bounds a bug.
 MAX_STEPS = 200
-
-
-def ceil8(x: Decimal) -> Decimal:
-    """Round *up* to 8 places: an amount that must be enough (to reach a level)."""
-    with localcontext(CONTEXT) as ctx:
-        ctx.prec = max(ctx.prec, x.adjusted() + 10)
-        return x.quantize(SATOSHI, rounding=ROUND_CEILING)
-
-
-def liquidation_fee(value: Decimal) -> Decimal:
-    return quantize8(value * LIQUIDATION_FEE_RATE)
 
 
 # ---------------------------------------------------------------------------------------
