@@ -461,7 +461,7 @@ def report(results: dict[str, dict], repeat: int) -> str:
         f"{_median(d['interest_txs']):.0f} ledger transactions (queued, posted once at the "
         f"end; only a liquidation, a top-up or an auto-repay fill posts them earlier). "
         f"CPU spent executing the fills "
-        f"(`operations.trades.fill_order`: ledger writes, about eleven queries each): "
+        f"(`operations.trades.fill_order`: ledger writes, about six statements each): "
         f"{_median(d['cold_fill_cpu_ms']):.1f} ms cold, "
         f"{_median(d['warm_fill_cpu_ms']):.1f} ms warm; the rest of the warm run (lock, "
         f"cache reads, scans, interest, commit): "
